@@ -1,0 +1,198 @@
+//! The JSON the widget and the proxy exchange — and nothing else.
+//!
+//! Serde only, so it builds for `wasm32-unknown-unknown` (the widget) and natively (the proxy).
+//! x.ai's own wire types never appear here: they live in the proxy's `upstream/` module, so a
+//! change at x.ai never ripples into deployed widgets.
+//!
+//! Field names of [`ChatRequest`] and [`ChatResponse`] are what existing widgets already send and
+//! read; keep them.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/chat` and `POST /api/chat/stream` request body.
+///
+/// Unknown fields are rejected: a visitor must not be able to smuggle `model`, `tools` or
+/// `instructions` past the proxy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatRequest {
+    pub client_id: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_response_id: Option<String>,
+    /// One of the client's allowed voices; the client's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<String>,
+}
+
+/// `POST /api/chat` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatResponse {
+    pub response: String,
+    pub response_id: String,
+    /// `data:audio/wav;base64,...` of the whole reply, or `null` when speech is off or failed.
+    pub audio_url: Option<String>,
+    pub usage: Usage,
+    /// Why `audio_url` is `null` although the client has voice on (see [`codes`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tts_error: Option<String>,
+}
+
+/// Token usage of one reply, as the widget and site analytics see it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub total_tokens: u64,
+    #[serde(default)]
+    pub reasoning_tokens: u64,
+    /// Price of this reply in US dollars when the proxy knows the model's prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+}
+
+/// `GET /api/clients/{client_id}`: the public part of a site's configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientInfo {
+    pub client_id: String,
+    pub title: String,
+    pub greeting: String,
+    /// CSS colour, e.g. `#2563eb`.
+    pub accent_color: String,
+    pub voice_enabled: bool,
+    pub voices: Vec<String>,
+    pub default_voice: String,
+    /// BCP-47 language for speech recognition, e.g. `en-GB`.
+    pub stt_language: String,
+    /// True when the proxy talks to the built-in fake x.ai instead of Grok.
+    pub demo_mode: bool,
+}
+
+/// The one error body every `/api/*` route answers with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, one of [`codes`].
+    pub code: String,
+    /// A sentence a visitor can read.
+    pub message: String,
+    /// Seconds to wait before retrying, when that is known (mirrors `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+/// Events of `POST /api/chat/stream`. Each is sent as one SSE frame whose `event:` line is
+/// [`StreamEvent::name`] and whose `data:` line is this enum as JSON (tagged by `type`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamEvent {
+    /// A piece of reply text, relayed as soon as it arrives.
+    Delta { text: String },
+    /// Speech for one sentence of the reply, in order of `index` (0-based).
+    Audio {
+        index: u32,
+        text: String,
+        audio_url: String,
+    },
+    /// Speech for sentence `index` failed; the widget speaks `text` with the browser voice.
+    AudioError {
+        index: u32,
+        text: String,
+        code: String,
+    },
+    /// The reply is complete.
+    Done { response_id: String, usage: Usage },
+    /// The turn failed; text already sent stays valid.
+    Error { code: String, message: String },
+}
+
+impl StreamEvent {
+    /// The SSE `event:` name of this event.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StreamEvent::Delta { .. } => "delta",
+            StreamEvent::Audio { .. } => "audio",
+            StreamEvent::AudioError { .. } => "audio_error",
+            StreamEvent::Done { .. } => "done",
+            StreamEvent::Error { .. } => "error",
+        }
+    }
+}
+
+/// Error codes of [`ErrorDetail::code`], [`StreamEvent::Error`] and `tts_error`.
+pub mod codes {
+    pub const BAD_REQUEST: &str = "bad_request";
+    pub const UNKNOWN_CLIENT: &str = "unknown_client";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    pub const ORIGIN_NOT_ALLOWED: &str = "origin_not_allowed";
+    pub const RATE_LIMITED: &str = "rate_limited";
+    pub const BUDGET_EXHAUSTED: &str = "budget_exhausted";
+    pub const CONVERSATION_NOT_FOUND: &str = "conversation_not_found";
+    pub const UPSTREAM_ERROR: &str = "upstream_error";
+    pub const UPSTREAM_UNAVAILABLE: &str = "upstream_unavailable";
+    pub const UPSTREAM_TIMEOUT: &str = "upstream_timeout";
+    pub const INTERNAL: &str = "internal";
+    pub const TTS_FAILED: &str = "tts_failed";
+    pub const TTS_TIMEOUT: &str = "tts_timeout";
+    pub const TTS_UNAVAILABLE: &str = "tts_unavailable";
+    pub const TTS_TOO_LONG: &str = "tts_too_long";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_request_rejects_fields_the_owner_controls() {
+        let err = serde_json::from_str::<ChatRequest>(
+            r#"{"client_id":"demo","message":"hi","model":"grok-4"}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `model`"), "{err}");
+    }
+
+    #[test]
+    fn chat_request_keeps_the_legacy_field_names() {
+        let req: ChatRequest = serde_json::from_str(
+            r#"{"client_id":"demo","message":"hi","previous_response_id":"abc"}"#,
+        )
+        .unwrap();
+        assert_eq!(req.previous_response_id.as_deref(), Some("abc"));
+        assert_eq!(req.voice, None);
+    }
+
+    #[test]
+    fn stream_events_are_tagged_by_type_and_named_alike() {
+        let ev = StreamEvent::AudioError {
+            index: 2,
+            text: "Hi.".into(),
+            code: "tts_failed".into(),
+        };
+        let json = serde_json::to_value(&ev).unwrap();
+        assert_eq!(json["type"], "audio_error");
+        assert_eq!(ev.name(), "audio_error");
+        let back: StreamEvent = serde_json::from_value(json).unwrap();
+        assert_eq!(back, ev);
+    }
+
+    #[test]
+    fn chat_response_omits_tts_error_when_absent() {
+        let resp = ChatResponse {
+            response: "Hello".into(),
+            response_id: "r1".into(),
+            audio_url: None,
+            usage: Usage::default(),
+            tts_error: None,
+        };
+        let json = serde_json::to_value(&resp).unwrap();
+        assert!(json.get("tts_error").is_none());
+        assert!(json["audio_url"].is_null());
+    }
+}

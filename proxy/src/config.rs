@@ -1,0 +1,604 @@
+//! Configuration: read once at start from a TOML file and the environment, validated, then
+//! immutable.
+//!
+//! Two layers: [`RawConfig`] mirrors the file (`deny_unknown_fields`, so a typo is an error, not
+//! a silently ignored setting) and [`Config`] is what the rest of the proxy uses, with every
+//! value checked and defaults applied. The x.ai key comes from `XAI_API_KEY` only and lives in
+//! [`ApiKey`], which has no `Debug` or `Display` so it cannot end up in a log line by accident.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+/// Where the real x.ai lives; only a default, never a code path.
+pub const DEFAULT_BASE_URL: &str = "https://api.x.ai/v1";
+
+/// Placeholder sent upstream in demo mode, where the upstream is the bundled fake x.ai.
+pub const DEMO_API_KEY: &str = "xai-demo-mode-not-a-real-key";
+
+/// Models a client may name when the file has no `allowed_models` list.
+pub const DEFAULT_ALLOWED_MODELS: &[&str] = &[
+    "grok-4.3",
+    "grok-4-1-fast-reasoning",
+    "grok-4-1-fast-non-reasoning",
+    "grok-code-fast-1",
+    "grok-3-mini",
+];
+
+/// The voices x.ai documents (lowercase ids): the classic five first, then the 2026 roster.
+pub const KNOWN_VOICES: &[&str] = &[
+    "ara", "rex", "sal", "eve", "leo", "carina", "zagan", "helix", "orion", "luna", "iris",
+    "altair", "zenith", "perseus", "helios", "lux", "kepler", "rigel", "cosmo", "celeste", "ursa",
+    "sirius", "lumen", "castor", "naksh", "atlas",
+];
+
+/// The x.ai API key. Deliberately neither `Debug` nor `Display`.
+#[derive(Clone)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key itself, for the one place that builds the `Authorization` header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Everything that can be wrong with the configuration, worded for the person who runs the
+/// proxy.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error(
+        "XAI_API_KEY is not set. Set it to your x.ai key to talk to Grok, or set \
+         `demo_mode = true` (or PROXY_DEMO_MODE=true) to run against the bundled fake x.ai."
+    )]
+    MissingApiKey,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The file as written, before validation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub base_url: Option<String>,
+    pub ws_base_url: Option<String>,
+    pub demo_mode: Option<bool>,
+    pub widget_dir: Option<PathBuf>,
+    pub site_dir: Option<PathBuf>,
+    pub allowed_models: Option<Vec<String>>,
+    pub upstream_timeout_secs: Option<u64>,
+    pub connect_timeout_secs: Option<u64>,
+    pub shutdown_grace_secs: Option<u64>,
+    #[serde(default)]
+    pub clients: Vec<RawClient>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClient {
+    pub id: String,
+    pub allowed_origins: Vec<String>,
+    pub model: String,
+    pub instructions: String,
+    pub voice: String,
+    pub voices: Option<Vec<String>>,
+    pub voice_enabled: Option<bool>,
+    pub title: Option<String>,
+    pub greeting: Option<String>,
+    pub accent_color: Option<String>,
+    pub stt_language: Option<String>,
+}
+
+/// Environment values that override the file. Collected by the caller so tests can pass their
+/// own instead of mutating the process environment.
+#[derive(Debug, Default, Clone)]
+pub struct EnvOverrides {
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+    pub ws_base_url: Option<String>,
+    pub demo_mode: Option<String>,
+    pub widget_dir: Option<String>,
+    pub site_dir: Option<String>,
+}
+
+impl EnvOverrides {
+    /// Reads `XAI_API_KEY`, `XAI_BASE_URL`, `XAI_WS_BASE_URL`, `PROXY_DEMO_MODE`,
+    /// `PROXY_WIDGET_DIR` and `PROXY_SITE_DIR`; empty values count as unset.
+    pub fn from_process() -> Self {
+        let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            api_key: get("XAI_API_KEY"),
+            base_url: get("XAI_BASE_URL"),
+            ws_base_url: get("XAI_WS_BASE_URL"),
+            demo_mode: get("PROXY_DEMO_MODE"),
+            widget_dir: get("PROXY_WIDGET_DIR"),
+            site_dir: get("PROXY_SITE_DIR"),
+        }
+    }
+}
+
+/// Validated configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub api_key: ApiKey,
+    /// `https://api.x.ai/v1` or a test fake's URL; no trailing slash.
+    pub base_url: Url,
+    /// WebSocket base (`wss://api.x.ai/v1`), derived from `base_url` unless set.
+    pub ws_base_url: Url,
+    /// Talking to the bundled fake x.ai; every page and log says so.
+    pub demo_mode: bool,
+    /// The built widget bundle (Trunk's output); `None` serves no widget.
+    pub widget_dir: Option<PathBuf>,
+    /// The demo site; `None` serves no pages.
+    pub site_dir: Option<PathBuf>,
+    pub upstream_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// How long in-flight requests may run after SIGTERM before the process exits.
+    pub shutdown_grace: Duration,
+    pub clients: Vec<ClientConfig>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("api_key", &"<redacted>")
+            .field("base_url", &self.base_url.as_str())
+            .field("ws_base_url", &self.ws_base_url.as_str())
+            .field("demo_mode", &self.demo_mode)
+            .field("widget_dir", &self.widget_dir)
+            .field("site_dir", &self.site_dir)
+            .field("clients", &self.clients)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One site that embeds the widget.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub id: String,
+    /// Exact origins (`scheme://host[:port]`, as browsers send them in `Origin`).
+    pub allowed_origins: Vec<String>,
+    pub model: String,
+    pub instructions: String,
+    pub voice: String,
+    pub voices: Vec<String>,
+    pub voice_enabled: bool,
+    pub title: String,
+    pub greeting: String,
+    pub accent_color: String,
+    pub stt_language: String,
+}
+
+impl Config {
+    /// Reads and validates `path`, applying environment overrides.
+    pub fn load(path: &Path, env: &EnvOverrides) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
+        Self::from_raw(raw, env, base_dir)
+    }
+
+    /// Validates an already parsed file; relative paths in it are taken from `base_dir`.
+    pub fn from_raw(
+        raw: RawConfig,
+        env: &EnvOverrides,
+        base_dir: &Path,
+    ) -> Result<Self, ConfigError> {
+        let demo_mode = match &env.demo_mode {
+            Some(v) => parse_bool("PROXY_DEMO_MODE", v)?,
+            None => raw.demo_mode.unwrap_or(false),
+        };
+        let api_key = match (&env.api_key, demo_mode) {
+            (Some(key), _) => ApiKey::new(key.trim()),
+            (None, true) => ApiKey::new(DEMO_API_KEY),
+            (None, false) => return Err(ConfigError::MissingApiKey),
+        };
+
+        let base_url_text = env
+            .base_url
+            .clone()
+            .or(raw.base_url)
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let base_url = parse_http_base("base_url (XAI_BASE_URL)", &base_url_text)?;
+        let ws_base_url = match env.ws_base_url.clone().or(raw.ws_base_url) {
+            Some(text) => parse_ws_base("ws_base_url (XAI_WS_BASE_URL)", &text)?,
+            None => derive_ws_base(&base_url),
+        };
+
+        let widget_dir = env
+            .widget_dir
+            .as_ref()
+            .map(PathBuf::from)
+            .or(raw.widget_dir);
+        let site_dir = env.site_dir.as_ref().map(PathBuf::from).or(raw.site_dir);
+        let resolve = |p: PathBuf| if p.is_relative() { base_dir.join(p) } else { p };
+        let widget_dir = widget_dir.map(resolve);
+        let site_dir = site_dir.map(resolve);
+        for (name, dir) in [("widget_dir", &widget_dir), ("site_dir", &site_dir)] {
+            if let Some(dir) = dir
+                && !dir.is_dir()
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} {} is not a directory{}",
+                    dir.display(),
+                    if name == "widget_dir" {
+                        "; build the widget first (scripts/build-widget)"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+        }
+
+        let allowed_models: Vec<String> = raw.allowed_models.unwrap_or_else(|| {
+            DEFAULT_ALLOWED_MODELS
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect()
+        });
+        if allowed_models.is_empty() {
+            return Err(ConfigError::Invalid("allowed_models is empty".into()));
+        }
+
+        if raw.clients.is_empty() {
+            return Err(ConfigError::Invalid(
+                "no [[clients]] configured; add one table per site that embeds the widget".into(),
+            ));
+        }
+        let mut seen = HashSet::new();
+        let mut clients = Vec::with_capacity(raw.clients.len());
+        for raw_client in raw.clients {
+            let client = validate_client(raw_client, &allowed_models)?;
+            if !seen.insert(client.id.clone()) {
+                return Err(ConfigError::Invalid(format!(
+                    "client id \"{}\" is configured twice",
+                    client.id
+                )));
+            }
+            clients.push(client);
+        }
+
+        let secs = |v: Option<u64>, default: u64, name: &str| -> Result<Duration, ConfigError> {
+            match v.unwrap_or(default) {
+                0 => Err(ConfigError::Invalid(format!(
+                    "{name} must be at least 1 second"
+                ))),
+                n => Ok(Duration::from_secs(n)),
+            }
+        };
+        Ok(Config {
+            api_key,
+            base_url,
+            ws_base_url,
+            demo_mode,
+            widget_dir,
+            site_dir,
+            upstream_timeout: secs(raw.upstream_timeout_secs, 120, "upstream_timeout_secs")?,
+            connect_timeout: secs(raw.connect_timeout_secs, 10, "connect_timeout_secs")?,
+            shutdown_grace: secs(raw.shutdown_grace_secs, 30, "shutdown_grace_secs")?,
+            clients,
+        })
+    }
+
+    pub fn client(&self, id: &str) -> Option<&ClientConfig> {
+        self.clients.iter().find(|c| c.id == id)
+    }
+}
+
+fn validate_client(raw: RawClient, allowed_models: &[String]) -> Result<ClientConfig, ConfigError> {
+    let id = raw.id.trim().to_owned();
+    let valid_id = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid_id {
+        return Err(ConfigError::Invalid(format!(
+            "client id \"{}\" must be 1-64 characters of letters, digits, '-' or '_'",
+            raw.id.escape_debug()
+        )));
+    }
+    let invalid = |what: String| ConfigError::Invalid(format!("client \"{id}\": {what}"));
+
+    let mut allowed_origins = Vec::with_capacity(raw.allowed_origins.len());
+    for origin in &raw.allowed_origins {
+        allowed_origins.push(normalize_origin(origin).map_err(&invalid)?);
+    }
+
+    if !allowed_models.iter().any(|m| m == &raw.model) {
+        return Err(invalid(format!(
+            "model \"{}\" is not in allowed_models ({})",
+            raw.model,
+            allowed_models.join(", ")
+        )));
+    }
+    if raw.instructions.trim().is_empty() {
+        return Err(invalid("instructions (the system prompt) is empty".into()));
+    }
+
+    let voice = normalize_voice(&raw.voice).map_err(&invalid)?;
+    let voices = match raw.voices {
+        Some(list) => {
+            let mut out = Vec::with_capacity(list.len());
+            for v in &list {
+                out.push(normalize_voice(v).map_err(&invalid)?);
+            }
+            out
+        }
+        None => vec![voice.clone()],
+    };
+    if !voices.contains(&voice) {
+        return Err(invalid(format!(
+            "voice \"{voice}\" is not in its own voices list ({})",
+            voices.join(", ")
+        )));
+    }
+
+    let accent_color = raw.accent_color.unwrap_or_else(|| "#1d4ed8".into());
+    if !is_hex_color(&accent_color) {
+        return Err(invalid(format!(
+            "accent_color \"{}\" must be a hex colour like #1d4ed8",
+            accent_color.escape_debug()
+        )));
+    }
+    let stt_language = raw.stt_language.unwrap_or_else(|| "en-US".into());
+    let valid_lang = !stt_language.is_empty()
+        && stt_language.len() <= 35
+        && stt_language
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !valid_lang {
+        return Err(invalid(format!(
+            "stt_language \"{}\" is not a BCP-47 tag like en-GB",
+            stt_language.escape_debug()
+        )));
+    }
+
+    Ok(ClientConfig {
+        allowed_origins,
+        model: raw.model,
+        instructions: raw.instructions,
+        voice,
+        voices,
+        voice_enabled: raw.voice_enabled.unwrap_or(true),
+        title: raw.title.unwrap_or_else(|| "Chat with us".into()),
+        greeting: raw
+            .greeting
+            .unwrap_or_else(|| "Hi! How can I help you today?".into()),
+        accent_color,
+        stt_language,
+        id,
+    })
+}
+
+/// Lowercases a voice name and checks it against the documented roster.
+fn normalize_voice(voice: &str) -> Result<String, String> {
+    let v = voice.trim().to_ascii_lowercase();
+    if KNOWN_VOICES.contains(&v.as_str()) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "voice \"{}\" is not an x.ai voice ({})",
+            voice.escape_debug(),
+            KNOWN_VOICES.join(", ")
+        ))
+    }
+}
+
+/// Turns `https://Example.com:443/` into `https://example.com`, the form browsers send in the
+/// `Origin` header, and refuses anything that is not a bare origin.
+pub fn normalize_origin(origin: &str) -> Result<String, String> {
+    let url = Url::parse(origin.trim()).map_err(|e| {
+        format!(
+            "allowed origin \"{}\" is not a URL: {e}",
+            origin.escape_debug()
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "allowed origin \"{}\" must be http(s)://host[:port]",
+            origin.escape_debug()
+        ));
+    }
+    if url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+    {
+        return Err(format!(
+            "allowed origin \"{}\" must be only scheme://host[:port], without a path",
+            origin.escape_debug()
+        ));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+fn is_hex_color(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid(format!(
+            "{name}=\"{}\" is not true or false",
+            v.escape_debug()
+        ))),
+    }
+}
+
+fn parse_http_base(name: &str, text: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| ConfigError::Invalid(format!("{name} \"{text}\" is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::Invalid(format!(
+            "{name} \"{text}\" must start with http:// or https://"
+        )));
+    }
+    Ok(trim_slash(url))
+}
+
+fn parse_ws_base(name: &str, text: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| ConfigError::Invalid(format!("{name} \"{text}\" is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "ws" | "wss") {
+        return Err(ConfigError::Invalid(format!(
+            "{name} \"{text}\" must start with ws:// or wss://"
+        )));
+    }
+    Ok(trim_slash(url))
+}
+
+/// `https://api.x.ai/v1` → `wss://api.x.ai/v1`, `http://127.0.0.1:9/v1` → `ws://127.0.0.1:9/v1`.
+fn derive_ws_base(base: &Url) -> Url {
+    let scheme = if base.scheme() == "https" {
+        "wss"
+    } else {
+        "ws"
+    };
+    let rest = &base.as_str()[base.scheme().len()..];
+    // A URL that parsed as http(s) with the scheme swapped always parses again.
+    Url::parse(&format!("{scheme}{rest}")).unwrap_or_else(|_| base.clone())
+}
+
+fn trim_slash(mut url: Url) -> Url {
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(extra_client: &str) -> RawConfig {
+        toml::from_str(&format!(
+            r#"
+            [[clients]]
+            id = "demo"
+            allowed_origins = ["http://127.0.0.1:8080"]
+            model = "grok-4-1-fast-non-reasoning"
+            instructions = "Be brief."
+            voice = "Eve"
+            {extra_client}
+            "#
+        ))
+        .unwrap()
+    }
+
+    fn env_with_key() -> EnvOverrides {
+        EnvOverrides {
+            api_key: Some("xai-test".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_point_at_real_xai_and_derive_the_websocket_url() {
+        let cfg = Config::from_raw(raw(""), &env_with_key(), Path::new(".")).unwrap();
+        assert_eq!(cfg.base_url.as_str(), "https://api.x.ai/v1");
+        assert_eq!(cfg.ws_base_url.as_str(), "wss://api.x.ai/v1");
+        assert_eq!(cfg.clients[0].voice, "eve");
+        assert!(!cfg.demo_mode);
+    }
+
+    #[test]
+    fn env_base_url_wins_and_http_becomes_ws() {
+        let env = EnvOverrides {
+            base_url: Some("http://127.0.0.1:9/v1/".into()),
+            ..env_with_key()
+        };
+        let cfg = Config::from_raw(raw(""), &env, Path::new(".")).unwrap();
+        assert_eq!(cfg.base_url.as_str(), "http://127.0.0.1:9/v1");
+        assert_eq!(cfg.ws_base_url.as_str(), "ws://127.0.0.1:9/v1");
+    }
+
+    #[test]
+    fn missing_key_is_an_error_outside_demo_mode() {
+        let err = Config::from_raw(raw(""), &EnvOverrides::default(), Path::new(".")).unwrap_err();
+        assert!(err.to_string().contains("XAI_API_KEY is not set"), "{err}");
+    }
+
+    #[test]
+    fn demo_mode_runs_without_a_key() {
+        let env = EnvOverrides {
+            demo_mode: Some("true".into()),
+            ..Default::default()
+        };
+        let cfg = Config::from_raw(raw(""), &env, Path::new(".")).unwrap();
+        assert!(cfg.demo_mode);
+        assert_eq!(cfg.api_key.expose(), DEMO_API_KEY);
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_rejected() {
+        let err = toml::from_str::<RawConfig>("bse_url = \"x\"").unwrap_err();
+        assert!(err.to_string().contains("unknown field `bse_url`"), "{err}");
+    }
+
+    #[test]
+    fn a_model_outside_the_allowlist_is_rejected() {
+        let mut r = raw("");
+        r.clients[0].model = "gpt-4o".into();
+        let err = Config::from_raw(r, &env_with_key(), Path::new(".")).unwrap_err();
+        assert!(err.to_string().contains("not in allowed_models"), "{err}");
+    }
+
+    #[test]
+    fn origins_must_be_bare_and_are_normalized() {
+        assert_eq!(
+            normalize_origin("https://Example.com:443/").unwrap(),
+            "https://example.com"
+        );
+        assert_eq!(
+            normalize_origin("http://localhost:3000").unwrap(),
+            "http://localhost:3000"
+        );
+        assert!(normalize_origin("https://example.com/path").is_err());
+        assert!(normalize_origin("null").is_err());
+        assert!(normalize_origin("ftp://example.com").is_err());
+    }
+
+    #[test]
+    fn an_unknown_voice_is_rejected() {
+        let err = Config::from_raw(
+            raw("voices = [\"eve\", \"bob\"]"),
+            &env_with_key(),
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("\"bob\" is not an x.ai voice"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let cfg = Config::from_raw(raw(""), &env_with_key(), Path::new(".")).unwrap();
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("xai-test"), "{shown}");
+    }
+}

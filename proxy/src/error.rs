@@ -1,0 +1,191 @@
+//! The one error type of every `/api/*` route and its one mapping to HTTP.
+//!
+//! Variants carry only what is safe to show a visitor. Upstream detail (bodies, reqwest errors,
+//! which can hold URLs or key fragments) is logged where it happens and never reaches here as
+//! text.
+
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use protocol::{ErrorBody, ErrorDetail, codes};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("this chat is not configured on the server (unknown client \"{0}\")")]
+    UnknownClient(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("{0}")]
+    MessageTooLong(String),
+    #[error("send the request as JSON with Content-Type: application/json")]
+    UnsupportedMediaType,
+    #[error("this website is not allowed to use this chat")]
+    OriginNotAllowed,
+    #[error("too many messages right now; please wait a moment and try again")]
+    RateLimited { retry_after_secs: Option<u64> },
+    #[error("this conversation has expired; start a new conversation")]
+    ConversationNotFound,
+    #[error("the assistant could not answer right now; please try again")]
+    Upstream,
+    #[error("the assistant is busy right now; please try again shortly")]
+    UpstreamUnavailable { retry_after_secs: Option<u64> },
+    #[error("the assistant took too long to answer; please try again")]
+    UpstreamTimeout,
+    #[error("something went wrong on our side; please try again")]
+    Internal,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::UnknownClient(_) | AppError::NotFound | AppError::ConversationNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::InvalidRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge | AppError::MessageTooLong(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::OriginNotAllowed => StatusCode::FORBIDDEN,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Upstream => StatusCode::BAD_GATEWAY,
+            AppError::UpstreamUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::UnknownClient(_) => codes::UNKNOWN_CLIENT,
+            AppError::NotFound => codes::NOT_FOUND,
+            AppError::BadRequest(_) => codes::BAD_REQUEST,
+            AppError::InvalidRequest(_) => codes::INVALID_REQUEST,
+            AppError::PayloadTooLarge | AppError::MessageTooLong(_) => codes::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => codes::UNSUPPORTED_MEDIA_TYPE,
+            AppError::OriginNotAllowed => codes::ORIGIN_NOT_ALLOWED,
+            AppError::RateLimited { .. } => codes::RATE_LIMITED,
+            AppError::ConversationNotFound => codes::CONVERSATION_NOT_FOUND,
+            AppError::Upstream => codes::UPSTREAM_ERROR,
+            AppError::UpstreamUnavailable { .. } => codes::UPSTREAM_UNAVAILABLE,
+            AppError::UpstreamTimeout => codes::UPSTREAM_TIMEOUT,
+            AppError::Internal => codes::INTERNAL,
+        }
+    }
+
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs }
+            | AppError::UpstreamUnavailable { retry_after_secs } => *retry_after_secs,
+            _ => None,
+        }
+    }
+
+    /// The body every error answers with; also used for SSE `error` events.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message: self.to_string(),
+                retry_after_secs: self.retry_after_secs(),
+            },
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let retry_after = self.retry_after_secs();
+        let mut response = (status, axum::Json(self.body())).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
+            JsonRejection::JsonDataError(e) => {
+                // serde's message names the field and the problem, never a value of ours.
+                AppError::InvalidRequest(format!(
+                    "the request does not match the API: {}",
+                    e.body_text()
+                ))
+            }
+            JsonRejection::JsonSyntaxError(_) => {
+                AppError::BadRequest("the request body is not valid JSON".into())
+            }
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                AppError::PayloadTooLarge
+            }
+            _ => AppError::BadRequest("the request body could not be read".into()),
+        }
+    }
+}
+
+/// `axum::Json`, but extractor rejections answer with [`AppError`]'s body like every other error.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limited_sets_retry_after_header_and_body() {
+        let resp = AppError::RateLimited {
+            retry_after_secs: Some(7),
+        }
+        .into_response();
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "7");
+    }
+
+    #[test]
+    fn every_variant_has_a_human_message() {
+        let all = [
+            AppError::UnknownClient("x".into()),
+            AppError::NotFound,
+            AppError::PayloadTooLarge,
+            AppError::UnsupportedMediaType,
+            AppError::OriginNotAllowed,
+            AppError::RateLimited {
+                retry_after_secs: None,
+            },
+            AppError::ConversationNotFound,
+            AppError::Upstream,
+            AppError::UpstreamUnavailable {
+                retry_after_secs: None,
+            },
+            AppError::UpstreamTimeout,
+            AppError::Internal,
+        ];
+        for e in all {
+            let body = e.body();
+            assert!(body.error.message.len() > 8, "{body:?}");
+            assert!(!body.error.code.is_empty());
+        }
+    }
+}

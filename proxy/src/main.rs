@@ -1,0 +1,145 @@
+//! `proxy serve` and `proxy check`: parse flags, load the config once, run.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use proxy::config::{Config, EnvOverrides};
+use proxy::startup::Application;
+use proxy::telemetry::{self, LogFormat};
+use proxy::upstream::xai::XaiClient;
+use tracing::{error, info, warn};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Chat widget proxy: holds the x.ai key and serves the widget"
+)]
+struct Cli {
+    /// The TOML configuration file.
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "PROXY_CONFIG",
+        default_value = "proxy.toml"
+    )]
+    config: PathBuf,
+    /// Log line format.
+    #[arg(
+        long,
+        global = true,
+        env = "PROXY_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API, the widget and the demo site (the default).
+    Serve {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, env = "PROXY_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Validate the configuration and the API key, then exit.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    let config = match Config::load(&cli.config, &EnvOverrides::from_process()) {
+        Ok(c) => c,
+        Err(e) => {
+            error!("{e}");
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Serve {
+        listen: default_listen(),
+    });
+    let result = runtime.block_on(async move {
+        match command {
+            Command::Serve { listen } => serve(config, listen).await,
+            Command::Check => check(config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    std::env::var("PROXY_LISTEN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)))
+}
+
+async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
+    announce_mode(&config);
+    let app = Application::build(config, listen).await?;
+    info!(addr = %app.addr(), "listening");
+    // The one stdout line: scripts and tests read the bound address from it.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on http://{}", app.addr())?;
+    out.flush()?;
+    drop(out);
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn announce_mode(config: &Config) {
+    if config.demo_mode {
+        warn!(
+            base_url = %config.base_url,
+            "DEMO MODE: answers come from the bundled fake x.ai, not Grok. \
+             Set XAI_API_KEY and PROXY_DEMO_MODE=false to talk to Grok."
+        );
+    } else {
+        info!(base_url = %config.base_url, clients = config.clients.len(), "live mode");
+    }
+}
+
+async fn check(config: Config) -> anyhow::Result<()> {
+    announce_mode(&config);
+    let client = XaiClient::new(&config)?;
+    let info = client
+        .api_key_info()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot check the API key at {}: {e}", config.base_url))?;
+    if info.api_key_disabled || info.api_key_blocked || info.team_blocked {
+        anyhow::bail!(
+            "the API key {} is disabled or blocked; create or unblock a key at https://console.x.ai",
+            info.redacted_api_key
+        );
+    }
+    info!(key = %info.redacted_api_key, acls = ?info.acls, "API key is active");
+    for c in &config.clients {
+        info!(client = %c.id, model = %c.model, origins = ?c.allowed_origins, "client configured");
+    }
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! The widget bundle and the demo site.
+//!
+//! `/widget.js` is the loader site owners embed. Its name never changes, so it is cached for
+//! minutes; it names the content-hashed glue and `.wasm` under `/widget/`, which are cached for a
+//! year. The hashed names are found once at start by scanning the bundle directory and written
+//! into the loader, so the loader needs no extra manifest request. Bundle files are public and
+//! carry `Access-Control-Allow-Origin: *`: browsers refuse a cross-origin module or `.wasm`
+//! without it.
+
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use super::AppState;
+
+const LOADER_TEMPLATE: &str = include_str!("../../../widget-wasm/loader.js");
+/// Prefix of the files Trunk writes for the `widget-wasm` crate.
+const BUNDLE_STEM: &str = "widget-wasm-";
+
+/// The built widget: where it is and the loader that points at it.
+#[derive(Debug, Clone)]
+pub struct WidgetAssets {
+    pub dir: PathBuf,
+    pub glue: String,
+    pub wasm: String,
+    pub loader: String,
+}
+
+impl WidgetAssets {
+    /// Finds `widget-wasm-<hash>.js` and `widget-wasm-<hash>_bg.wasm` in `dir`.
+    pub fn discover(dir: &Path) -> anyhow::Result<Self> {
+        let mut glue = None;
+        let mut wasm = None;
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| anyhow::anyhow!("cannot read widget_dir {}: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(BUNDLE_STEM) {
+                continue;
+            }
+            if name.ends_with("_bg.wasm") {
+                wasm = Some(name);
+            } else if name.ends_with(".js") {
+                glue = Some(name);
+            }
+        }
+        let (Some(glue), Some(wasm)) = (glue, wasm) else {
+            anyhow::bail!(
+                "widget_dir {} holds no built widget ({BUNDLE_STEM}*.js and {BUNDLE_STEM}*_bg.wasm); \
+                 build it with scripts/build-widget",
+                dir.display()
+            );
+        };
+        let loader = LOADER_TEMPLATE
+            .replace("__GLUE__", &format!("widget/{glue}"))
+            .replace("__WASM__", &format!("widget/{wasm}"));
+        Ok(Self {
+            dir: dir.to_owned(),
+            glue,
+            wasm,
+            loader,
+        })
+    }
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let mut router = Router::new().route("/widget.js", get(loader));
+    if let Some(assets) = state.assets.as_ref() {
+        let bundle = Router::new()
+            .fallback_service(ServeDir::new(&assets.dir))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ))
+            .layer(CompressionLayer::new());
+        router = router.nest("/widget", bundle);
+    }
+    if let Some(site) = &state.config.site_dir {
+        let site = Router::new()
+            .fallback_service(ServeDir::new(site).append_index_html_on_directories(true))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-cache"),
+            ))
+            .layer(CompressionLayer::new());
+        router = router.merge(site);
+    }
+    router
+}
+
+async fn loader(State(state): State<AppState>) -> Response {
+    match state.assets.as_ref() {
+        Some(assets) => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                // Short: the loader is the one file whose name never changes.
+                (header::CACHE_CONTROL, "public, max-age=300"),
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            assets.loader.clone(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+            "console.error(\"[widget] this proxy serves no widget bundle (widget_dir is not set)\");",
+        )
+            .into_response(),
+    }
+}

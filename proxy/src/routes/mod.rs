@@ -1,0 +1,68 @@
+//! HTTP routes: what each path answers. HTTP only; calls into `upstream` for x.ai.
+
+mod assets;
+mod clients;
+mod health;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, Method, header};
+use axum::routing::get;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::error::AppError;
+
+pub use assets::WidgetAssets;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub assets: Arc<Option<WidgetAssets>>,
+}
+
+impl AppState {
+    pub fn new(config: Arc<Config>) -> anyhow::Result<Self> {
+        let assets = match &config.widget_dir {
+            Some(dir) => Some(WidgetAssets::discover(dir)?),
+            None => None,
+        };
+        Ok(Self {
+            config,
+            assets: Arc::new(assets),
+        })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/clients/{client_id}", get(clients::get_client))
+        .fallback(|| async { AppError::NotFound })
+        .layer(cors(&state.config));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .nest("/api", api)
+        .merge(assets::router(&state))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// CORS for `/api/*`: only origins some client allows get an answer to a preflight.
+fn cors(config: &Config) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = config
+        .clients
+        .iter()
+        .flat_map(|c| c.allowed_origins.iter())
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            allowed.contains(origin)
+        }))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600))
+}

@@ -1,0 +1,119 @@
+// Test harness for the browser tests: starts the fake x.ai, a host page on its own origin and
+// the real proxy (release binaries), and launches Debian's headless Chromium.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(here, '..', '..');
+export const ARTIFACTS = join(here, 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/// A key that must never show up in anything the browser receives.
+export const CANARY_KEY = 'xai-CANARY-5f3a9c1e7b2d4e6f8a0b';
+
+const CHROMIUM_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+/// Spawns `bin args`, resolves with the address from its `listening on http://ADDR` line.
+function startListening(bin, args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`${bin} did not start: ${err}`)), 15000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on http:\/\/(\S+)/);
+      if (m) { clearTimeout(timer); resolve({ child, addr: m[1], logs: () => err }); }
+    });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${bin} exited ${code}: ${err}`)); });
+  });
+}
+
+/// A page server on its own origin, serving whatever `pages` maps a path to (a function of the
+/// proxy URL, so a test can write the one script tag with the right address).
+function startHostServer(pages) {
+  const state = { proxyUrl: '' };
+  const server = createServer((req, res) => {
+    const page = pages[req.url.split('?')[0]];
+    if (!page) { res.writeHead(404); res.end('not found'); return; }
+    const { html, headers = {} } = page(state.proxyUrl);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers });
+    res.end(html);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, state, port: server.address().port })));
+}
+
+export function hostPage(proxyUrl, { attrs = 'data-client-id="demo"', head = '', body = '' } = {}) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host page</title>${head}</head>
+<body><main><h1>A customer's page</h1><p>Some content.</p>${body}</main>
+<script src="${proxyUrl}/widget.js" ${attrs} async></script></body></html>`;
+}
+
+/// Starts fake x.ai + host page server + proxy. `pages` maps paths to page functions.
+export async function startStack(pages = { '/': (u) => ({ html: hostPage(u) }) }) {
+  const fake = await startListening(join(ROOT, 'target/release/fake-xai'),
+    ['--listen', '127.0.0.1:0', '--api-key', CANARY_KEY, '--speech', 'tone'], {});
+  const host = await startHostServer(pages);
+  const hostOrigin = `http://127.0.0.1:${host.port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'widget-e2e-'));
+  const config = join(dir, 'proxy.toml');
+  writeFileSync(config, `
+widget_dir = "${join(ROOT, 'target/widget-dist')}"
+site_dir = "${join(ROOT, 'demo-site')}"
+
+[[clients]]
+id = "demo"
+allowed_origins = ["${hostOrigin}"]
+model = "grok-4-1-fast-non-reasoning"
+instructions = "Be brief."
+voice = "eve"
+voices = ["eve", "leo"]
+title = "Test Chat"
+greeting = "Hello from the test proxy"
+accent_color = "#7c3aed"
+`);
+  const proxy = await startListening(join(ROOT, 'target/release/proxy'),
+    ['serve', '--config', config, '--listen', '127.0.0.1:0'],
+    { XAI_API_KEY: CANARY_KEY, XAI_BASE_URL: `http://${fake.addr}/v1`, PROXY_DEMO_MODE: 'false', RUST_LOG: 'info' });
+  const proxyUrl = `http://${proxy.addr}`;
+  host.state.proxyUrl = proxyUrl;
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  return {
+    browser, proxyUrl, hostOrigin, fakeUrl: `http://${fake.addr}`,
+    proxyLogs: proxy.logs,
+    async stop() {
+      await browser.close();
+      proxy.child.kill('SIGTERM');
+      fake.child.kill('SIGTERM');
+      host.server.close();
+    },
+  };
+}
+
+/// A new page that records every request URL, console line and page error.
+export async function openPage(stack, { width = 1280, height = 800 } = {}) {
+  const context = await stack.browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  const seen = { requests: [], console: [], errors: [], bodies: [] };
+  page.on('request', (r) => seen.requests.push(r.url()));
+  page.on('console', (m) => seen.console.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => seen.errors.push(e.message));
+  page.on('response', async (r) => {
+    try { seen.bodies.push(JSON.stringify(r.headers()) + (await r.text())); } catch { /* bodies of redirects etc. */ }
+  });
+  return { page, context, seen };
+}
+
+export async function screenshot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}

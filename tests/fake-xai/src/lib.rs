@@ -1,0 +1,1 @@
+//! A fake api.x.ai (being written).

@@ -1,0 +1,59 @@
+//! Talks to the proxy.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+use crate::boot::{Settings, is_hex_color};
+use crate::browser::http::{self, FetchError};
+use crate::components::UiState;
+
+fn string_field(obj: &JsValue, key: &str) -> Option<String> {
+    js_sys::Reflect::get(obj, &key.into()).ok()?.as_string()
+}
+
+/// Fetches `GET /api/clients/{id}` and applies it; `data-*` overrides from the tag win.
+pub fn load_client_info(settings: Settings, ui: UiState) {
+    leptos::task::spawn_local(async move {
+        let url = format!("{}/api/clients/{}", settings.proxy_url, settings.client_id);
+        match http::get_json(&url).await {
+            Ok(info) => {
+                if settings.title.is_none()
+                    && let Some(t) = string_field(&info, "title")
+                {
+                    ui.title.set(t);
+                }
+                if let Some(g) = string_field(&info, "greeting") {
+                    ui.greeting.set(g);
+                }
+                if settings.accent_color.is_none()
+                    && let Some(c) = string_field(&info, "accent_color").filter(|c| is_hex_color(c))
+                {
+                    ui.accent.set(c);
+                }
+                let demo = js_sys::Reflect::get(&info, &"demo_mode".into())
+                    .ok()
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                ui.demo_mode.set(demo);
+            }
+            Err(e) => {
+                let text = match e {
+                    FetchError::Network => {
+                        "The chat service cannot be reached right now.".to_owned()
+                    }
+                    FetchError::Status {
+                        message: Some(m), ..
+                    } => m,
+                    FetchError::Status { status, .. } => {
+                        format!("The chat service answered with error {status}.")
+                    }
+                    FetchError::Malformed => {
+                        "The chat service sent an unexpected answer.".to_owned()
+                    }
+                };
+                crate::browser::log::error(&format!("[widget] {text}"));
+                ui.notice.set(Some(text));
+            }
+        }
+    });
+}

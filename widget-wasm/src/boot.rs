@@ -1,0 +1,161 @@
+//! Start-up: the loader's settings, the host element with its shadow root, and the host-page
+//! API `window.GrokWidget`.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
+
+use crate::components::UiState;
+
+/// The global the loader creates and the widget then fills with real methods.
+pub const GLOBAL: &str = "GrokWidget";
+/// Tag of the element the widget lives in. A custom name: host-page rules for `div` or
+/// `button` cannot match it.
+const HOST_TAG: &str = "grok-chat-widget";
+const STYLES: &str = include_str!("widget.css");
+
+/// What the site owner wrote as `data-*` on the `<script>` tag, as the loader recorded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub client_id: String,
+    /// Where the proxy is, without a trailing slash.
+    pub proxy_url: String,
+    pub title: Option<String>,
+    pub accent_color: Option<String>,
+    /// Launcher on the left instead of the right.
+    pub position_left: bool,
+    pub open_on_load: bool,
+    pub stt_lang: Option<String>,
+}
+
+impl Settings {
+    /// Reads `window.GrokWidget.__cfg`.
+    pub fn from_loader() -> Option<Self> {
+        let global = js_sys::Reflect::get(&window(), &GLOBAL.into()).ok()?;
+        let cfg = js_sys::Reflect::get(&global, &"__cfg".into()).ok()?;
+        if !cfg.is_object() {
+            return None;
+        }
+        let get = |key: &str| {
+            js_sys::Reflect::get(&cfg, &key.into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
+        Some(Self::from_fields(get))
+    }
+
+    /// Builds settings from a field lookup (the dataset's camelCase names).
+    pub fn from_fields(get: impl Fn(&str) -> Option<String>) -> Self {
+        Settings {
+            client_id: get("clientId").unwrap_or_else(|| "demo".into()),
+            proxy_url: get("proxyUrl")
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_owned(),
+            title: get("title"),
+            accent_color: get("accentColor").filter(|c| is_hex_color(c)),
+            position_left: get("position").is_some_and(|p| p.eq_ignore_ascii_case("left")),
+            open_on_load: get("open").is_some_and(|v| v == "true" || v.is_empty()),
+            stt_lang: get("sttLang"),
+        }
+    }
+}
+
+/// `#rgb` or `#rrggbb`: the only colours accepted from a data attribute or the server, so no
+/// other CSS can be injected through them.
+pub fn is_hex_color(s: &str) -> bool {
+    let hex = s.strip_prefix('#').unwrap_or("");
+    matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Creates `<grok-chat-widget>` at the end of `<body>` with an open shadow root holding the
+/// styles and the element Leptos mounts into.
+pub fn create_host(settings: &Settings) -> Option<HtmlElement> {
+    let document = document();
+    let host = document.create_element(HOST_TAG).ok()?;
+    host.set_attribute("data-client-id", &settings.client_id)
+        .ok()?;
+    let shadow = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .ok()?;
+    let style = document.create_element("style").ok()?;
+    style.set_text_content(Some(STYLES));
+    shadow.append_child(&style).ok()?;
+    let root: HtmlElement = document.create_element("div").ok()?.dyn_into().ok()?;
+    root.set_class_name("gw-root");
+    shadow.append_child(&root).ok()?;
+    document.body()?.append_child(&host).ok()?;
+    Some(root)
+}
+
+/// Replaces the loader's queuing stubs with real methods and replays what was queued.
+pub fn install_host_api(ui: UiState) {
+    let Ok(global) = js_sys::Reflect::get(&window(), &GLOBAL.into()) else {
+        return;
+    };
+    if !global.is_object() {
+        return;
+    }
+    let set = |name: &str, f: JsValue| {
+        let _ = js_sys::Reflect::set(&global, &name.into(), &f);
+    };
+    // These closures live as long as the page: the API is never uninstalled.
+    set(
+        "open",
+        Closure::<dyn Fn()>::new(move || ui.set_open(true)).into_js_value(),
+    );
+    set(
+        "close",
+        Closure::<dyn Fn()>::new(move || ui.set_open(false)).into_js_value(),
+    );
+    set(
+        "send",
+        Closure::<dyn Fn(JsValue)>::new(move |text: JsValue| {
+            if let Some(text) = text.as_string() {
+                ui.send_from_host(text);
+            }
+        })
+        .into_js_value(),
+    );
+    let queue = js_sys::Reflect::get(&global, &"__q".into()).unwrap_or(JsValue::UNDEFINED);
+    if let Some(queue) = queue.dyn_ref::<js_sys::Array>() {
+        for call in queue.iter() {
+            let call = js_sys::Array::from(&call);
+            let name = call.get(0).as_string().unwrap_or_default();
+            let args = js_sys::Array::from(&call.get(1));
+            if let Ok(f) = js_sys::Reflect::get(&global, &name.as_str().into())
+                && let Some(f) = f.dyn_ref::<js_sys::Function>()
+            {
+                let _ = f.apply(&global, &args);
+            }
+        }
+        queue.set_length(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_default_to_the_demo_client_and_strip_the_trailing_slash() {
+        let s = Settings::from_fields(|k| match k {
+            "proxyUrl" => Some("http://127.0.0.1:8080/".into()),
+            _ => None,
+        });
+        assert_eq!(s.client_id, "demo");
+        assert_eq!(s.proxy_url, "http://127.0.0.1:8080");
+        assert!(!s.open_on_load);
+    }
+
+    #[test]
+    fn only_hex_colours_are_accepted() {
+        assert!(is_hex_color("#1d4ed8"));
+        assert!(is_hex_color("#abc"));
+        assert!(!is_hex_color("red;background:url(x)"));
+        assert!(!is_hex_color("#12345g"));
+    }
+}

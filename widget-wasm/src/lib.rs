@@ -1,0 +1,35 @@
+//! The embeddable chat widget: a Leptos CSR app mounted in an open shadow root.
+//!
+//! Layout:
+//! - [`boot`]: reads the settings the loader took from the `<script>` tag, creates the host
+//!   element and its shadow root, and installs the host-page API (`window.GrokWidget`).
+//! - [`components`]: one component per file (launcher, panel).
+//! - [`api`]: talks to the proxy.
+//! - [`browser`]: the only place that touches `web_sys` callbacks.
+
+pub mod api;
+pub mod boot;
+pub mod browser;
+pub mod components;
+
+use leptos::prelude::*;
+
+/// Mounts the widget once. Called by `main` when the module is initialised.
+pub fn start() {
+    let Some(settings) = boot::Settings::from_loader() else {
+        browser::log::error("[widget] started without the loader's settings; embed /widget.js");
+        return;
+    };
+    let Some(mount_point) = boot::create_host(&settings) else {
+        browser::log::error("[widget] could not create its host element");
+        return;
+    };
+    let ui = components::UiState::new(settings.clone());
+    boot::install_host_api(ui);
+    leptos::mount::mount_to(mount_point, move || {
+        provide_context(ui);
+        view! { <components::App /> }
+    })
+    .forget();
+    api::load_client_info(settings, ui);
+}
