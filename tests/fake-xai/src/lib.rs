@@ -1,1 +1,58 @@
-//! A fake api.x.ai (being written).
+//! A fake `api.x.ai`, written from `shared/xai-api.md`, for tests and demo mode: deterministic
+//! "model" replies, tone (or espeak-ng) audio, stored conversations, and injectable faults.
+//! It imports nothing from the proxy.
+//!
+//! Layout:
+//! - `server`: binding, the router, the gate every `/v1` request passes (record, status faults,
+//!   auth, key state, ACLs) and the [`FakeXai`] handle
+//! - `state`: public knobs ([`FakeConfig`], [`Fault`], records) and the shared mutable state
+//! - `errors`: x.ai error bodies and JSON body parsing (415 / 422 plain text)
+//! - `models`: model catalogue, prices, toy tokenizer; `reply`: the deterministic "model"
+//! - `responses`, `chat`, `account`: the REST text endpoints; `sse`: stream writer and stream faults
+//! - `realtime`: client secrets and the voice-agent WebSocket; `tts`: REST and streaming TTS, voices
+//! - `audio`: tone, espeak-ng, WAV, resampling; `control`: the `/_control` test channel
+//!
+//! Where the spec leaves a choice open (UNCONFIRMED items), the fake takes the strict or the
+//! documented-example reading:
+//! - `instructions` with `previous_response_id` is rejected (400 `invalid-argument`).
+//! - A missing bearer gets 401 `unauthenticated` "Missing bearer authentication in header"; a
+//!   wrong key 400. An unknown or expired ephemeral secret gets 401. Secrets open only the
+//!   WebSockets (`/v1/realtime`, streaming `/v1/tts`); the subprotocol form accepts secrets only.
+//! - A `/v1/responses` request without `model` uses `grok-4-1-fast-non-reasoning`.
+//! - `event:` lines and `data: [DONE]` in `/v1/responses` streams are switchable (both on by
+//!   default); chat streams are data-only and always end with `[DONE]`. A mid-stream `error`
+//!   event ends the stream without `[DONE]`.
+//! - Chat completion ids carry the `_us-east-1` suffix when not streamed; chunk ids do not.
+//!   Chat `usage.total_tokens` counts reasoning tokens too, as recorded.
+//! - Deliberate deviation: `/v1/tts` and the streaming TTS socket produce only `wav`/`pcm`
+//!   (streaming: `pcm`); `mp3` (x.ai's default codec) and the G.711 codecs are refused with 400
+//!   `invalid-argument`. Realtime output likewise accepts only `audio/pcm`.
+//! - Realtime: a fresh session uses voice `eve`, server VAD and 24 kHz PCM; unknown voices (ids
+//!   are lowercase) and non-PCM output formats get an `error` event (`invalid_voice`,
+//!   `invalid_audio_format`) and leave the session unchanged. Audio always travels as base64
+//!   JSON (`transport: "binary"` is ignored), and there is no voice activity detection: the
+//!   fake speaks on `force_message` and `response.create` only. Streaming TTS speaks once per
+//!   `text.done`, not incrementally.
+//! - Faults are consumed by the first request that they can apply to: `Status`/`SlowFirstByte`
+//!   at the gate (before auth, so also before a WebSocket upgrade), stream faults by the next
+//!   stream, WebSocket faults by the next spoken response on that path.
+
+mod account;
+mod audio;
+mod chat;
+mod control;
+mod errors;
+mod models;
+mod realtime;
+mod reply;
+mod responses;
+mod server;
+mod sse;
+mod state;
+mod tts;
+
+pub use audio::tone_samples;
+pub use server::FakeXai;
+pub use state::{
+    ApiKeyState, Delays, FakeConfig, Fault, FaultKind, RecordedRequest, RecordedWs, SpeechMode,
+};

@@ -1,0 +1,249 @@
+//! The models the fake knows (ids, aliases, prices), its toy tokenizer, and usage cost.
+
+use serde_json::{Value, json};
+
+/// A language model as the fake serves it. Prices are USD cents per 100 million tokens (spec §4),
+/// which makes one price unit exactly one `cost_in_usd_ticks` per token.
+#[derive(Debug)]
+pub(crate) struct Model {
+    pub id: &'static str,
+    pub aliases: &'static [&'static str],
+    /// Reasoning models emit a `reasoning` output item before the message.
+    pub reasoning: bool,
+    pub prompt_price: u64,
+    pub cached_prompt_price: u64,
+    pub completion_price: u64,
+    pub created: u64,
+    pub version: &'static str,
+}
+
+pub(crate) const MODELS: &[Model] = &[
+    Model {
+        id: "grok-4.3",
+        aliases: &["grok-4.3-latest", "grok-latest"],
+        reasoning: true,
+        prompt_price: 30_000,
+        cached_prompt_price: 7_500,
+        completion_price: 150_000,
+        created: 1_775_001_600,
+        version: "4.3",
+    },
+    Model {
+        id: "grok-4-1-fast-reasoning",
+        aliases: &["grok-4-1-fast", "grok-4-1-fast-reasoning-latest"],
+        reasoning: true,
+        prompt_price: 2_000,
+        cached_prompt_price: 500,
+        completion_price: 5_000,
+        created: 1_763_424_000,
+        version: "4.1",
+    },
+    Model {
+        id: "grok-4-1-fast-non-reasoning",
+        aliases: &["grok-4-1-fast-non-reasoning-latest"],
+        reasoning: false,
+        prompt_price: 2_000,
+        cached_prompt_price: 500,
+        completion_price: 5_000,
+        created: 1_763_424_000,
+        version: "4.1",
+    },
+    Model {
+        id: "grok-code-fast-1",
+        aliases: &["grok-code-fast", "grok-code-fast-1-0825"],
+        reasoning: true,
+        prompt_price: 2_000,
+        cached_prompt_price: 200,
+        completion_price: 15_000,
+        created: 1_755_993_600,
+        version: "1.0",
+    },
+    Model {
+        id: "grok-3-mini",
+        aliases: &["grok-3-mini-latest", "grok-3-mini-beta"],
+        reasoning: true,
+        prompt_price: 3_000,
+        cached_prompt_price: 750,
+        completion_price: 5_000,
+        created: 1_743_724_800,
+        version: "1.0",
+    },
+];
+
+/// Used when a `/v1/responses` request omits `model` (behaviour UNCONFIRMED, spec §2.1).
+pub(crate) const DEFAULT_MODEL: &str = "grok-4-1-fast-non-reasoning";
+
+/// Realtime voice models accepted in `/v1/realtime?model=` (spec §5.1).
+pub(crate) const VOICE_MODELS: &[&str] = &[
+    "grok-voice-latest",
+    "grok-voice-think-fast-1.0",
+    "grok-voice-think-fast-2.0",
+    "grok-voice-3.0",
+];
+
+/// Resolves an id or alias.
+pub(crate) fn find(name: &str) -> Option<&'static Model> {
+    MODELS
+        .iter()
+        .find(|m| m.id == name || m.aliases.contains(&name))
+}
+
+impl Model {
+    /// `cost_in_usd_ticks` for a turn.
+    pub(crate) fn cost_ticks(&self, input_tokens: u64, output_tokens: u64) -> u64 {
+        input_tokens * self.prompt_price + output_tokens * self.completion_price
+    }
+
+    /// The `/v1/models` shape.
+    pub(crate) fn model_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "created": self.created,
+            "object": "model",
+            "owned_by": "xai",
+        })
+    }
+
+    /// The `/v1/language-models` shape.
+    pub(crate) fn language_model_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "fingerprint": format!("fp_{:010x}", fnv1a(self.id.as_bytes())),
+            "created": self.created,
+            "object": "model",
+            "owned_by": "xai",
+            "version": self.version,
+            "input_modalities": ["text", "image"],
+            "output_modalities": ["text"],
+            "prompt_text_token_price": self.prompt_price,
+            "cached_prompt_text_token_price": self.cached_prompt_price,
+            "prompt_image_token_price": self.prompt_price,
+            "completion_text_token_price": self.completion_price,
+            "search_price": 250_000_000,
+            "aliases": self.aliases,
+        })
+    }
+}
+
+/// One token of the fake tokenizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Token {
+    pub id: u32,
+    pub text: String,
+}
+
+/// Splits text into words (with their leading whitespace) and single punctuation characters
+/// (also with leading whitespace); concatenating the tokens gives the text back.
+pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    let mut pieces: Vec<String> = Vec::new();
+    let mut pending = String::new();
+    let mut word = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if word.is_empty() {
+                word = std::mem::take(&mut pending);
+            }
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            pieces.push(std::mem::take(&mut word));
+        }
+        if c.is_whitespace() {
+            pending.push(c);
+        } else {
+            let mut piece = std::mem::take(&mut pending);
+            piece.push(c);
+            pieces.push(piece);
+        }
+    }
+    if !word.is_empty() {
+        pieces.push(word);
+    }
+    if !pending.is_empty() {
+        pieces.push(pending);
+    }
+    pieces
+        .into_iter()
+        .map(|text| Token {
+            id: fnv1a(text.as_bytes()) % 131_072,
+            text,
+        })
+        .collect()
+}
+
+pub(crate) fn count_tokens(text: &str) -> u64 {
+    tokenize(text).len() as u64
+}
+
+/// The first `n` tokens of `text`, joined back.
+pub(crate) fn truncate_tokens(text: &str, n: u64) -> String {
+    tokenize(text)
+        .into_iter()
+        .take(usize::try_from(n).unwrap_or(usize::MAX))
+        .map(|t| t.text)
+        .collect()
+}
+
+/// Stream chunks of "a word or so": each starts at a whitespace boundary and keeps its leading
+/// whitespace, so the chunks concatenate to exactly `text`.
+pub(crate) fn word_chunks(text: &str) -> Vec<String> {
+    let mut chunks = Vec::new();
+    let mut current = String::new();
+    let mut in_word = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if in_word {
+                chunks.push(std::mem::take(&mut current));
+                in_word = false;
+            }
+        } else {
+            in_word = true;
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
+
+/// Deterministic across runs and platforms, unlike `DefaultHasher`.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5_u32, |hash, b| {
+        (hash ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_concatenate_back_to_the_text() {
+        let text = "Hello world! What's \"up\"?  ";
+        let tokens = tokenize(text);
+        let joined: String = tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(joined, text);
+        assert_eq!(tokens[0].text, "Hello");
+        assert_eq!(tokens[1].text, " world");
+        assert_eq!(tokens[2].text, "!");
+    }
+
+    #[test]
+    fn word_chunks_concatenate_back_to_the_text() {
+        let text = "You said: \"hi\".  Bye";
+        let chunks = word_chunks(text);
+        assert_eq!(chunks.concat(), text);
+        assert_eq!(chunks, vec!["You", " said:", " \"hi\".", "  Bye"]);
+    }
+
+    #[test]
+    fn aliases_resolve() {
+        assert_eq!(
+            find("grok-code-fast").map(|m| m.id),
+            Some("grok-code-fast-1")
+        );
+        assert!(find("grok-2-latest").is_none());
+    }
+}

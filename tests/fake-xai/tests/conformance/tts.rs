@@ -1,0 +1,167 @@
+//! `/v1/tts` REST and streaming, and the voice list.
+
+use fake_xai::{FakeConfig, Fault, FaultKind, SpeechMode, tone_samples};
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    decode_samples, drain, next_json, send_json, spawn_fake, spawn_fake_with, until,
+};
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+fn le_u16(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes(b[at..at + 2].try_into().unwrap())
+}
+
+#[tokio::test]
+async fn wav_output_has_a_correct_44_byte_header() {
+    let app = spawn_fake().await;
+    let text = "Hello from the fake.";
+    let response = app
+        .post(
+            "/v1/tts",
+            &json!({"text": text, "language": "en", "voice_id": "ara",
+                                 "output_format": {"codec": "wav", "sample_rate": 24000}}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "audio/wav");
+    let wav = response.bytes().await.unwrap();
+    let samples = tone_samples(text, 24000);
+    assert_eq!(wav.len(), 44 + 2 * samples);
+    assert_eq!(&wav[0..4], b"RIFF");
+    assert_eq!(le_u32(&wav, 4) as usize, wav.len() - 8);
+    assert_eq!(&wav[8..16], b"WAVEfmt ");
+    assert_eq!(le_u32(&wav, 16), 16);
+    assert_eq!(le_u16(&wav, 20), 1, "PCM");
+    assert_eq!(le_u16(&wav, 22), 1, "mono");
+    assert_eq!(le_u32(&wav, 24), 24000);
+    assert_eq!(le_u32(&wav, 28), 48000, "byte rate");
+    assert_eq!(le_u16(&wav, 32), 2, "block align");
+    assert_eq!(le_u16(&wav, 34), 16, "bits");
+    assert_eq!(&wav[36..40], b"data");
+    assert_eq!(le_u32(&wav, 40) as usize, 2 * samples);
+}
+
+#[tokio::test]
+async fn pcm_output_is_raw_samples_at_the_requested_rate() {
+    let app = spawn_fake().await;
+    let response = app
+        .post(
+            "/v1/tts",
+            &json!({"text": "pcm please", "language": "en",
+                                 "output_format": {"codec": "pcm", "sample_rate": 16000}}),
+        )
+        .await;
+    assert_eq!(response.headers()["content-type"], "audio/pcm");
+    assert_eq!(
+        response.bytes().await.unwrap().len(),
+        2 * tone_samples("pcm please", 16000)
+    );
+}
+
+#[tokio::test]
+async fn unsupported_tts_requests_get_400_invalid_argument() {
+    let app = spawn_fake().await;
+    for body in [
+        json!({"text": "hi", "language": "en"}), // mp3 is x.ai's default; the fake has no encoder
+        json!({"text": "hi", "language": "en", "output_format": {"codec": "mulaw"}}),
+        json!({"text": "hi", "language": "en", "voice_id": "bob", "output_format": {"codec": "wav"}}),
+        json!({"text": "x".repeat(15_001), "language": "en", "output_format": {"codec": "wav"}}),
+        json!({"text": "hi", "language": "en", "output_format": {"codec": "wav", "sample_rate": 1234}}),
+    ] {
+        let response = app.post("/v1/tts", &body).await;
+        assert_eq!(response.status(), 400);
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["code"],
+            "invalid-argument"
+        );
+    }
+}
+
+#[tokio::test]
+async fn espeak_mode_produces_real_speech_or_falls_back_to_the_tone() {
+    let app = spawn_fake_with(FakeConfig {
+        speech: SpeechMode::Espeak,
+        ..FakeConfig::default()
+    })
+    .await;
+    let response = app
+        .post(
+            "/v1/tts",
+            &json!({"text": "Testing one two.", "language": "en",
+                                 "output_format": {"codec": "wav", "sample_rate": 24000}}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let wav = response.bytes().await.unwrap();
+    assert!(wav.len() > 44 + 2 * 2400, "at least 100 ms of audio");
+    assert_eq!(le_u32(&wav, 24), 24000);
+}
+
+#[tokio::test]
+async fn voices_are_listed_and_looked_up() {
+    let app = spawn_fake().await;
+    let voices: Value = app.get("/v1/tts/voices").await.json().await.unwrap();
+    let ids: Vec<&str> = voices["voices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["voice_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 26);
+    for classic in ["ara", "rex", "sal", "eve", "leo"] {
+        assert!(ids.contains(&classic));
+    }
+    let eve: Value = app.get("/v1/tts/voices/eve").await.json().await.unwrap();
+    assert_eq!(eve, json!({"voice_id": "eve", "name": "Eve"}));
+    assert_eq!(app.get("/v1/tts/voices/bob").await.status(), 404);
+}
+
+#[tokio::test]
+async fn streaming_tts_speaks_the_collected_text_on_text_done() {
+    let app = spawn_fake().await;
+    let mut ws = app
+        .ws("/v1/tts?language=en&voice=eve&codec=pcm&sample_rate=24000")
+        .await;
+    send_json(&mut ws, &json!({"type": "text.delta", "delta": "Hello "})).await;
+    send_json(
+        &mut ws,
+        &json!({"type": "text.delta", "delta": "streaming world."}),
+    )
+    .await;
+    send_json(&mut ws, &json!({"type": "text.done"})).await;
+    let events = until(&mut ws, "audio.done").await;
+    assert_eq!(
+        decode_samples(&events, "audio.delta"),
+        tone_samples("Hello streaming world.", 24000)
+    );
+    send_json(&mut ws, &json!({"type": "bogus"})).await;
+    assert_eq!(next_json(&mut ws).await["type"], "error");
+    let recorded = app.fake.ws_messages();
+    assert_eq!(recorded[0].path, "/v1/tts");
+    assert_eq!(recorded[0].messages.len(), 4);
+}
+
+#[tokio::test]
+async fn streaming_tts_can_be_dropped_mid_audio() {
+    let app = spawn_fake().await;
+    app.fake.inject(Fault {
+        path: "/v1/tts".into(),
+        times: 1,
+        kind: FaultKind::WsDropMidAudio { after_deltas: 1 },
+    });
+    let mut ws = app.ws("/v1/tts?language=en&voice=eve").await;
+    send_json(
+        &mut ws,
+        &json!({"type": "text.delta", "delta": "A fairly long sentence to speak."}),
+    )
+    .await;
+    send_json(&mut ws, &json!({"type": "text.done"})).await;
+    let (events, clean) = drain(&mut ws).await;
+    assert!(!clean);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["type"], "audio.delta");
+}
