@@ -84,6 +84,14 @@ pub struct RawConfig {
     pub upstream_timeout_secs: Option<u64>,
     pub connect_timeout_secs: Option<u64>,
     pub shutdown_grace_secs: Option<u64>,
+    pub stream_idle_timeout_secs: Option<u64>,
+    pub retry_max: Option<u32>,
+    pub retry_budget_secs: Option<u64>,
+    pub max_conversations: Option<usize>,
+    pub max_conversation_turns: Option<usize>,
+    pub max_body_bytes: Option<usize>,
+    pub log_message_text: Option<bool>,
+    pub key_check: Option<KeyCheck>,
     #[serde(default)]
     pub clients: Vec<RawClient>,
 }
@@ -102,6 +110,38 @@ pub struct RawClient {
     pub greeting: Option<String>,
     pub accent_color: Option<String>,
     pub stt_language: Option<String>,
+    pub api: Option<Api>,
+    pub deferred: Option<bool>,
+    pub deferred_timeout_secs: Option<u64>,
+    pub deferred_poll_secs: Option<u64>,
+    pub max_input_tokens: Option<u32>,
+    pub max_output_tokens: Option<u32>,
+    pub max_message_chars: Option<usize>,
+    pub allow_server_to_server: Option<bool>,
+}
+
+/// Which upstream API a client's turns go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Api {
+    /// `POST /v1/responses`; x.ai stores the conversation.
+    #[default]
+    Responses,
+    /// The legacy `POST /v1/chat/completions`; the proxy keeps the conversation.
+    ChatCompletions,
+}
+
+/// What to do at start-up when `GET /v1/api-key` shows a key that cannot serve the clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyCheck {
+    /// Refuse to start (the default: fail closed).
+    #[default]
+    Refuse,
+    /// Log a warning and start anyway.
+    Warn,
+    /// Do not call `/v1/api-key` at start.
+    Off,
 }
 
 /// Environment values that override the file. Collected by the caller so tests can pass their
@@ -150,6 +190,19 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// How long in-flight requests may run after SIGTERM before the process exits.
     pub shutdown_grace: Duration,
+    /// Longest silence between two chunks of a streamed reply.
+    pub stream_idle_timeout: Duration,
+    /// Retries of a failed upstream call (429, 5xx, connection refused) before the first byte.
+    pub retry_max: u32,
+    /// Retrying stops once this much time has passed since the first attempt.
+    pub retry_budget: Duration,
+    /// Conversations kept by the proxy for `api = "chat_completions"` clients.
+    pub max_conversations: usize,
+    pub max_conversation_turns: usize,
+    pub max_body_bytes: usize,
+    /// Log visitors' messages and replies (off by default: they are personal data).
+    pub log_message_text: bool,
+    pub key_check: KeyCheck,
     pub clients: Vec<ClientConfig>,
 }
 
@@ -182,6 +235,17 @@ pub struct ClientConfig {
     pub greeting: String,
     pub accent_color: String,
     pub stt_language: String,
+    pub api: Api,
+    /// Chat completions only: create, then poll until done or `deferred_timeout`.
+    pub deferred: bool,
+    pub deferred_timeout: Duration,
+    pub deferred_poll: Duration,
+    /// Messages that may exceed this are counted with `/v1/tokenize-text` and refused if over.
+    pub max_input_tokens: Option<u32>,
+    pub max_output_tokens: Option<u32>,
+    pub max_message_chars: usize,
+    /// Accept requests without an `Origin` header (server-to-server use).
+    pub allow_server_to_server: bool,
 }
 
 impl Config {
@@ -297,12 +361,35 @@ impl Config {
             upstream_timeout: secs(raw.upstream_timeout_secs, 120, "upstream_timeout_secs")?,
             connect_timeout: secs(raw.connect_timeout_secs, 10, "connect_timeout_secs")?,
             shutdown_grace: secs(raw.shutdown_grace_secs, 30, "shutdown_grace_secs")?,
+            stream_idle_timeout: secs(
+                raw.stream_idle_timeout_secs,
+                30,
+                "stream_idle_timeout_secs",
+            )?,
+            retry_max: raw.retry_max.unwrap_or(2).min(10),
+            retry_budget: Duration::from_secs(raw.retry_budget_secs.unwrap_or(20)),
+            max_conversations: positive(raw.max_conversations, 10_000, "max_conversations")?,
+            max_conversation_turns: positive(
+                raw.max_conversation_turns,
+                50,
+                "max_conversation_turns",
+            )?,
+            max_body_bytes: positive(raw.max_body_bytes, 64 * 1024, "max_body_bytes")?,
+            log_message_text: raw.log_message_text.unwrap_or(false),
+            key_check: raw.key_check.unwrap_or_default(),
             clients,
         })
     }
 
     pub fn client(&self, id: &str) -> Option<&ClientConfig> {
         self.clients.iter().find(|c| c.id == id)
+    }
+}
+
+fn positive(v: Option<usize>, default: usize, name: &str) -> Result<usize, ConfigError> {
+    match v.unwrap_or(default) {
+        0 => Err(ConfigError::Invalid(format!("{name} must be at least 1"))),
+        n => Ok(n),
     }
 }
 
@@ -375,7 +462,35 @@ fn validate_client(raw: RawClient, allowed_models: &[String]) -> Result<ClientCo
         )));
     }
 
+    let api = raw.api.unwrap_or_default();
+    let deferred = raw.deferred.unwrap_or(false);
+    if deferred && api != Api::ChatCompletions {
+        return Err(invalid(
+            "deferred = true needs api = \"chat_completions\" (x.ai defers only chat completions)"
+                .into(),
+        ));
+    }
+    let deferred_timeout = Duration::from_secs(raw.deferred_timeout_secs.unwrap_or(600));
+    let deferred_poll = Duration::from_secs(raw.deferred_poll_secs.unwrap_or(3).max(1));
+    if raw.max_input_tokens == Some(0) || raw.max_output_tokens == Some(0) {
+        return Err(invalid(
+            "max_input_tokens and max_output_tokens must be at least 1".into(),
+        ));
+    }
+    let max_message_chars = raw.max_message_chars.unwrap_or(4000);
+    if max_message_chars == 0 {
+        return Err(invalid("max_message_chars must be at least 1".into()));
+    }
+
     Ok(ClientConfig {
+        api,
+        deferred,
+        deferred_timeout,
+        deferred_poll,
+        max_input_tokens: raw.max_input_tokens,
+        max_output_tokens: raw.max_output_tokens,
+        max_message_chars,
+        allow_server_to_server: raw.allow_server_to_server.unwrap_or(false),
         allowed_origins,
         model: raw.model,
         instructions: raw.instructions,

@@ -149,6 +149,39 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// How an upstream failure looks to the visitor. `continuing`: the turn named a
+/// `previous_response_id`, so an upstream 404 means that conversation is gone.
+pub fn from_upstream(e: &crate::upstream::UpstreamError, continuing: bool) -> AppError {
+    use crate::upstream::UpstreamError as U;
+    let secs = |d: &Option<std::time::Duration>| d.map(|d| d.as_secs().max(1));
+    match e {
+        U::Status { status: 404, .. } if continuing => AppError::ConversationNotFound,
+        U::Status {
+            status: 401 | 403, ..
+        } => AppError::UpstreamUnavailable {
+            retry_after_secs: None,
+        },
+        U::Status { status: 413, .. } => AppError::PayloadTooLarge,
+        U::Status {
+            status: 429,
+            retry_after,
+        } => AppError::RateLimited {
+            retry_after_secs: secs(retry_after),
+        },
+        U::Status {
+            status: 503,
+            retry_after,
+        } => AppError::UpstreamUnavailable {
+            retry_after_secs: secs(retry_after),
+        },
+        U::Status { status: 504, .. } => AppError::UpstreamTimeout,
+        U::Status { .. } => AppError::Upstream,
+        U::Timeout | U::Stalled | U::DeferredTimeout => AppError::UpstreamTimeout,
+        U::UnknownConversation => AppError::ConversationNotFound,
+        U::Connect | U::Malformed | U::Truncated | U::MidStream | U::Failed => AppError::Upstream,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod error;
+pub mod keycheck;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

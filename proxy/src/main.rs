@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use proxy::config::{Config, EnvOverrides};
+use proxy::keycheck;
 use proxy::startup::Application;
 use proxy::telemetry::{self, LogFormat};
 use proxy::upstream::xai::XaiClient;
@@ -127,19 +128,16 @@ fn announce_mode(config: &Config) {
 async fn check(config: Config) -> anyhow::Result<()> {
     announce_mode(&config);
     let client = XaiClient::new(&config)?;
-    let info = client
-        .api_key_info()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot check the API key at {}: {e}", config.base_url))?;
-    if info.api_key_disabled || info.api_key_blocked || info.team_blocked {
-        anyhow::bail!(
-            "the API key {} is disabled or blocked; create or unblock a key at https://console.x.ai",
-            info.redacted_api_key
-        );
-    }
-    info!(key = %info.redacted_api_key, acls = ?info.acls, "API key is active");
+    keycheck::check_key(&client, &config).await?;
+    let unknown = keycheck::report_models(&client, &config).await;
     for c in &config.clients {
         info!(client = %c.id, model = %c.model, origins = ?c.allowed_origins, "client configured");
+    }
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "x.ai does not offer model(s) {} to this key",
+            unknown.join(", ")
+        );
     }
     Ok(())
 }

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
-use crate::config::Config;
+use crate::config::{Config, KeyCheck};
+use crate::keycheck;
 use crate::routes::{self, AppState};
 
 pub struct Application {
@@ -20,9 +21,24 @@ pub struct Application {
 }
 
 impl Application {
-    /// Validates what the config points at (widget bundle, site) and binds `listen`.
+    /// Validates what the config points at (widget bundle, site), checks the API key unless
+    /// `key_check = "off"`, and binds `listen`.
     pub async fn build(config: Config, listen: SocketAddr) -> anyhow::Result<Self> {
         let state = AppState::new(Arc::new(config))?;
+        let config = &state.config;
+        if config.key_check != KeyCheck::Off {
+            match keycheck::check_key(&state.chat.xai, config).await {
+                Ok(()) => {
+                    keycheck::report_models(&state.chat.xai, config).await;
+                }
+                Err(problem) if problem.is_definitive() && config.key_check == KeyCheck::Refuse => {
+                    anyhow::bail!(
+                        "{problem}; refusing to start (set key_check = \"warn\" to start anyway)"
+                    );
+                }
+                Err(problem) => warn!("{problem}; starting anyway"),
+            }
+        }
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;

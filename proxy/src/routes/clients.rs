@@ -10,10 +10,7 @@ pub async fn get_client(
     State(state): State<AppState>,
     Path(client_id): Path<String>,
 ) -> Result<Json<ClientInfo>, AppError> {
-    let client = state
-        .config
-        .client(&client_id)
-        .ok_or_else(|| AppError::UnknownClient(client_id.chars().take(64).collect()))?;
+    let client = state.client(&client_id)?;
     Ok(Json(ClientInfo {
         client_id: client.id.clone(),
         title: client.title.clone(),

@@ -1,19 +1,23 @@
 //! HTTP routes: what each path answers. HTTP only; calls into `upstream` for x.ai.
 
 mod assets;
+mod chat;
 mod clients;
 mod health;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::config::Config;
+use crate::config::{ClientConfig, Config};
 use crate::error::AppError;
+use crate::upstream::chat::ChatService;
 
 pub use assets::WidgetAssets;
 
@@ -21,7 +25,9 @@ pub use assets::WidgetAssets;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    pub clients: Arc<HashMap<String, Arc<ClientConfig>>>,
     pub assets: Arc<Option<WidgetAssets>>,
+    pub chat: ChatService,
 }
 
 impl AppState {
@@ -30,9 +36,29 @@ impl AppState {
             Some(dir) => Some(WidgetAssets::discover(dir)?),
             None => None,
         };
+        let clients = config
+            .clients
+            .iter()
+            .map(|c| (c.id.clone(), Arc::new(c.clone())))
+            .collect();
+        let chat = ChatService::new(&config)?;
         Ok(Self {
             config,
+            clients: Arc::new(clients),
             assets: Arc::new(assets),
+            chat,
+        })
+    }
+
+    pub fn client(&self, id: &str) -> Result<Arc<ClientConfig>, AppError> {
+        self.clients.get(id).cloned().ok_or_else(|| {
+            AppError::UnknownClient(
+                id.chars()
+                    .take(64)
+                    .collect::<String>()
+                    .escape_debug()
+                    .to_string(),
+            )
         })
     }
 }
@@ -40,7 +66,10 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/clients/{client_id}", get(clients::get_client))
+        .route("/chat", post(chat::chat))
+        .route("/chat/stream", post(chat::chat_stream))
         .fallback(|| async { AppError::NotFound })
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(cors(&state.config));
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -1,14 +1,19 @@
-//! The x.ai REST client: one `reqwest::Client`, the key in one header-building place.
+//! The x.ai REST client: one `reqwest::Client`, the key in one header-building place, retries
+//! before the first byte, and errors that carry no URL or upstream text.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use rand::Rng;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tracing::{info, warn};
 use url::Url;
 
 use crate::config::{ApiKey, Config};
 
 /// What went wrong talking to x.ai, with no URL or body text in it: those stay in the logs.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum UpstreamError {
     #[error("x.ai did not answer in time")]
     Timeout,
@@ -21,6 +26,18 @@ pub enum UpstreamError {
     },
     #[error("x.ai sent a reply the proxy could not read")]
     Malformed,
+    #[error("x.ai stopped sending mid-reply")]
+    Stalled,
+    #[error("the reply stream ended before it was complete")]
+    Truncated,
+    #[error("x.ai reported an error mid-reply")]
+    MidStream,
+    #[error("x.ai could not finish the reply")]
+    Failed,
+    #[error("the deferred completion did not finish in time")]
+    DeferredTimeout,
+    #[error("the conversation to continue is unknown or expired")]
+    UnknownConversation,
 }
 
 impl UpstreamError {
@@ -28,11 +45,62 @@ impl UpstreamError {
     pub fn from_reqwest(e: &reqwest::Error) -> Self {
         if e.is_timeout() {
             UpstreamError::Timeout
-        } else if e.is_decode() {
+        } else if e.is_decode() || e.is_body() {
             UpstreamError::Malformed
         } else {
             UpstreamError::Connect
         }
+    }
+
+    /// A short label for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            UpstreamError::Timeout => "timeout",
+            UpstreamError::Connect => "connect",
+            UpstreamError::Status { .. } => "status",
+            UpstreamError::Malformed => "malformed",
+            UpstreamError::Stalled => "stalled",
+            UpstreamError::Truncated => "truncated",
+            UpstreamError::MidStream => "mid_stream_error",
+            UpstreamError::Failed => "failed",
+            UpstreamError::DeferredTimeout => "deferred_timeout",
+            UpstreamError::UnknownConversation => "unknown_conversation",
+        }
+    }
+}
+
+/// Retries on 429 and 5xx (and failed connections) before any byte of a reply was read.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_retries: u32,
+    /// Retrying stops once this much time has passed since the first attempt.
+    pub budget: Duration,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl RetryPolicy {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            max_retries: config.retry_max,
+            budget: config.retry_budget,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+        }
+    }
+
+    /// Full-jitter exponential backoff for attempt `n` (0-based), or the server's
+    /// `Retry-After` when it sent one.
+    fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(ra) = retry_after {
+            return ra;
+        }
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1 << attempt.min(16))
+            .min(self.max_delay);
+        let millis = ceiling.as_millis() as u64;
+        Duration::from_millis(rand::rng().random_range(millis / 2..=millis.max(1)))
     }
 }
 
@@ -51,47 +119,271 @@ pub struct ApiKeyInfo {
     pub team_blocked: bool,
 }
 
+/// One entry of `GET /v1/language-models`. Prices are USD cents per 100 million tokens.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LanguageModel {
+    pub id: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub prompt_text_token_price: u64,
+    #[serde(default)]
+    pub cached_prompt_text_token_price: u64,
+    #[serde(default)]
+    pub completion_text_token_price: u64,
+}
+
+#[derive(Deserialize)]
+struct LanguageModels {
+    models: Vec<LanguageModel>,
+}
+
+#[derive(Deserialize)]
+struct Tokenized {
+    token_ids: Vec<serde_json::Value>,
+}
+
 #[derive(Clone)]
 pub struct XaiClient {
     http: reqwest::Client,
     base_url: Url,
     key: ApiKey,
+    retry: RetryPolicy,
+    upstream_timeout: Duration,
 }
 
 impl XaiClient {
     pub fn new(config: &Config) -> anyhow::Result<Self> {
+        // No whole-request timeout on the client: streams may legitimately run long. Each call
+        // sets its own (JSON calls) or the stream relay watches for stalls.
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
-            .timeout(config.upstream_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("grok-widget-proxy/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self {
             http,
             base_url: config.base_url.clone(),
             key: config.api_key.clone(),
+            retry: RetryPolicy::from_config(config),
+            upstream_timeout: config.upstream_timeout,
         })
     }
 
     /// `base_url` + `/path`, e.g. `endpoint("api-key")`.
-    fn endpoint(&self, path: &str) -> String {
+    pub fn endpoint(&self, path: &str) -> String {
         format!("{}/{}", self.base_url.as_str().trim_end_matches('/'), path)
     }
 
-    pub async fn api_key_info(&self) -> Result<ApiKeyInfo, UpstreamError> {
-        let resp = self
-            .http
-            .get(self.endpoint("api-key"))
-            .bearer_auth(self.key.expose())
-            .send()
-            .await
-            .map_err(|e| UpstreamError::from_reqwest(&e))?;
-        let status = resp.status();
-        if !status.is_success() {
-            return Err(UpstreamError::Status {
-                status: status.as_u16(),
-                retry_after: None,
-            });
+    pub fn key(&self) -> &ApiKey {
+        &self.key
+    }
+
+    /// Sends a request built by `build` (called once per attempt) and returns the first
+    /// successful response, retrying 429/5xx and connection failures within the policy.
+    /// `whole_timeout` bounds each attempt including its body (JSON calls); streams pass `None`
+    /// and are bounded by the first-byte timeout only.
+    pub async fn send(
+        &self,
+        what: &'static str,
+        whole_timeout: bool,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, UpstreamError> {
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            let mut req = build(&self.http).bearer_auth(self.key.expose());
+            if whole_timeout {
+                req = req.timeout(self.upstream_timeout);
+            }
+            // The first-byte wait is bounded even for streams.
+            let result = tokio::time::timeout(self.upstream_timeout, req.send()).await;
+            let error = match result {
+                Err(_) => UpstreamError::Timeout,
+                Ok(Err(e)) => UpstreamError::from_reqwest(&e),
+                Ok(Ok(resp)) if resp.status().is_success() => return Ok(resp),
+                Ok(Ok(resp)) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = parse_retry_after(resp.headers());
+                    let body = resp.text().await.unwrap_or_default();
+                    warn!(
+                        upstream = what,
+                        status,
+                        retry_after_secs = retry_after.map(|d| d.as_secs()),
+                        detail = %self.redact(&body),
+                        "x.ai answered with an error"
+                    );
+                    UpstreamError::Status {
+                        status,
+                        retry_after,
+                    }
+                }
+            };
+            let retryable = match &error {
+                UpstreamError::Status { status, .. } => *status == 429 || *status >= 500,
+                UpstreamError::Connect => true,
+                // A timed-out request may have reached x.ai and been billed: do not repeat it.
+                _ => false,
+            };
+            if !retryable || attempt >= self.retry.max_retries {
+                return Err(error);
+            }
+            let retry_after = match &error {
+                UpstreamError::Status { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            let delay = self.retry.delay(attempt, retry_after);
+            if started.elapsed() + delay > self.retry.budget {
+                info!(
+                    upstream = what,
+                    "not retrying: the wait would exceed the retry budget"
+                );
+                return Err(error);
+            }
+            attempt += 1;
+            info!(
+                upstream = what,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                kind = error.kind(),
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
         }
-        resp.json().await.map_err(|_| UpstreamError::Malformed)
+    }
+
+    /// POSTs `body` as JSON and parses the JSON answer.
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        what: &'static str,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, UpstreamError> {
+        let url = self.endpoint(path);
+        let resp = self
+            .send(what, true, |http| http.post(&url).json(body))
+            .await?;
+        read_json(resp).await
+    }
+
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        what: &'static str,
+        path: &str,
+    ) -> Result<T, UpstreamError> {
+        let url = self.endpoint(path);
+        let resp = self.send(what, true, |http| http.get(&url)).await?;
+        read_json(resp).await
+    }
+
+    pub async fn api_key_info(&self) -> Result<ApiKeyInfo, UpstreamError> {
+        self.get_json("api-key", "api-key").await
+    }
+
+    pub async fn language_models(&self) -> Result<Vec<LanguageModel>, UpstreamError> {
+        let list: LanguageModels = self.get_json("language-models", "language-models").await?;
+        Ok(list.models)
+    }
+
+    /// Number of tokens `text` is for `model` (`POST /v1/tokenize-text`).
+    pub async fn count_tokens(&self, model: &str, text: &str) -> Result<usize, UpstreamError> {
+        let body = serde_json::json!({ "model": model, "text": text });
+        let t: Tokenized = self
+            .post_json("tokenize-text", "tokenize-text", &body)
+            .await?;
+        Ok(t.token_ids.len())
+    }
+
+    /// Removes the key (and any long fragment of it) from text headed for a log line.
+    pub fn redact(&self, text: &str) -> String {
+        redact_key(text, self.key.expose())
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, UpstreamError> {
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| UpstreamError::from_reqwest(&e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        warn!(error = %e, "x.ai sent JSON the proxy cannot read");
+        UpstreamError::Malformed
+    })
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Replaces `key` and every 8-character window of it in `text`, and trims the text to a
+/// log-friendly length with control characters escaped.
+pub fn redact_key(text: &str, key: &str) -> String {
+    let mut out = text.chars().take(500).collect::<String>();
+    if key.len() >= 8 {
+        out = out.replace(key, "[redacted]");
+        let bytes = key.as_bytes();
+        for w in bytes.windows(8) {
+            if let Ok(frag) = std::str::from_utf8(w)
+                && out.contains(frag)
+            {
+                out = out.replace(frag, "[redacted]");
+            }
+        }
+    }
+    out.escape_debug().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "3".parse().unwrap());
+        assert_eq!(parse_retry_after(&h), Some(Duration::from_secs(3)));
+        h.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(parse_retry_after(&h), Some(Duration::ZERO));
+        h.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(parse_retry_after(&h), None);
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_honours_retry_after() {
+        let p = RetryPolicy {
+            max_retries: 5,
+            budget: Duration::from_secs(60),
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(800),
+        };
+        for attempt in 0..8 {
+            let d = p.delay(attempt, None);
+            assert!(d <= Duration::from_millis(800), "{d:?}");
+        }
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+    }
+
+    #[test]
+    fn the_key_and_its_fragments_are_redacted_and_newlines_escaped() {
+        let key = "xai-ABCDEFGHIJKLMNOP";
+        let text = format!("bad key {key} and part EFGHIJKL\nnext line");
+        let out = redact_key(&text, key);
+        assert!(!out.contains(key) && !out.contains("EFGHIJKL"), "{out}");
+        assert!(!out.contains('\n'), "{out}");
     }
 }

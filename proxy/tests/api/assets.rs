@@ -2,7 +2,11 @@ use crate::helpers::{Options, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_loader_names_the_hashed_bundle_and_is_cached_briefly() {
-    let app = spawn_app_with(Options { widget: true, ..Default::default() }).await;
+    let app = spawn_app_with(Options {
+        widget: true,
+        ..Default::default()
+    })
+    .await;
     let resp = app.http.get(app.url("/widget.js")).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let h = resp.headers().clone();
@@ -17,7 +21,11 @@ async fn the_loader_names_the_hashed_bundle_and_is_cached_briefly() {
 
 #[tokio::test]
 async fn hashed_bundle_files_are_immutable_and_cross_origin_readable() {
-    let app = spawn_app_with(Options { widget: true, ..Default::default() }).await;
+    let app = spawn_app_with(Options {
+        widget: true,
+        ..Default::default()
+    })
+    .await;
     for (path, ty) in [
         ("/widget/widget-wasm-0123abcd_bg.wasm", "application/wasm"),
         ("/widget/widget-wasm-0123abcd.js", "text/javascript"),
@@ -25,7 +33,10 @@ async fn hashed_bundle_files_are_immutable_and_cross_origin_readable() {
         let resp = app.http.get(app.url(path)).send().await.unwrap();
         assert_eq!(resp.status(), 200, "{path}");
         let h = resp.headers();
-        assert_eq!(h["cache-control"], "public, max-age=31536000, immutable", "{path}");
+        assert_eq!(
+            h["cache-control"], "public, max-age=31536000, immutable",
+            "{path}"
+        );
         assert_eq!(h["access-control-allow-origin"], "*", "{path}");
         assert_eq!(h["content-type"], ty, "{path}");
     }
@@ -36,5 +47,10 @@ async fn without_a_bundle_the_loader_says_so() {
     let app = spawn_app().await;
     let resp = app.http.get(app.url("/widget.js")).send().await.unwrap();
     assert_eq!(resp.status(), 404);
-    assert!(resp.text().await.unwrap().contains("serves no widget bundle"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("serves no widget bundle")
+    );
 }

@@ -29,7 +29,10 @@ fn proxy(config: &std::path::Path) -> Command {
 
 fn run_to_exit(mut cmd: Command) -> (i32, String) {
     let out = cmd.output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -65,7 +68,10 @@ fn an_invalid_client_is_reported_with_its_id() {
     cmd.env("XAI_API_KEY", "xai-test");
     let (code, stderr) = run_to_exit(cmd);
     assert_ne!(code, 0);
-    assert!(stderr.contains("client \"demo\": model \"gpt-9\" is not in allowed_models"), "{stderr}");
+    assert!(
+        stderr.contains("client \"demo\": model \"gpt-9\" is not in allowed_models"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -78,31 +84,52 @@ fn the_binary_prints_its_address_serves_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on http://").expect(&line).to_owned();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .expect(&line)
+        .to_owned();
 
     let body = std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
-            reqwest::get(format!("http://{addr}/healthz")).await.unwrap().text().await.unwrap()
+            reqwest::get(format!("http://{addr}/healthz"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
         })
     })
     .join()
     .unwrap();
     assert!(body.contains("\"demo_mode\":true"), "{body}");
 
-    let status = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
     let started = Instant::now();
     let code = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s.code();
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "proxy ignored SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "proxy ignored SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(code, Some(0));
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert!(stderr.contains("DEMO MODE"), "demo mode must be announced in the log: {stderr}");
+    assert!(
+        stderr.contains("DEMO MODE"),
+        "demo mode must be announced in the log: {stderr}"
+    );
 }

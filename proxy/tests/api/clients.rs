@@ -3,7 +3,12 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn client_info_exposes_only_the_public_settings() {
     let app = spawn_app().await;
-    let resp = app.http.get(app.url("/api/clients/demo")).send().await.unwrap();
+    let resp = app
+        .http
+        .get(app.url("/api/clients/demo"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["title"], "Ask us");
@@ -21,7 +26,12 @@ async fn client_info_exposes_only_the_public_settings() {
 #[tokio::test]
 async fn an_unknown_client_is_a_404_with_a_readable_message() {
     let app = spawn_app().await;
-    let resp = app.http.get(app.url("/api/clients/other")).send().await.unwrap();
+    let resp = app
+        .http
+        .get(app.url("/api/clients/other"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unknown_client");
@@ -38,7 +48,10 @@ async fn cors_preflight_is_answered_only_for_configured_origins() {
             .send()
     };
     let ok = preflight("http://localhost:3000").await.unwrap();
-    assert_eq!(ok.headers()["access-control-allow-origin"], "http://localhost:3000");
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
     let other = preflight("http://localhost:3000.evil.test").await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }

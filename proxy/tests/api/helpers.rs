@@ -1,21 +1,71 @@
-//! `spawn_app()`: a proxy on port 0 with its own config (and, once chat exists, its own fake
-//! x.ai), for one test.
+//! `spawn_app()`: a proxy on port 0 with its own config and its own fake x.ai, for one test.
+//!
+//! Every app runs with [`CANARY_KEY`]; logs of the whole test binary are captured so tests can
+//! assert the key never reaches a log line.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 
+use fake_xai::{ApiKeyState, FakeConfig, FakeXai, Fault, FaultKind};
 use proxy::config::{Config, EnvOverrides, RawConfig};
 use proxy::startup::Application;
+
+/// A recognisable key that must never show up in any response, event or log line.
+pub const CANARY_KEY: &str = "xai-CANARY-7e1f0c3b9a5d4e2f8b6a";
+
+/// The page origin tests send, as a browser on the configured site would.
+pub const ORIGIN: &str = "http://localhost:3000";
 
 pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
+    pub fake: FakeXai,
     _widget_dir: Option<tempfile::TempDir>,
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// `POST /api/chat` as the configured site's page would send it.
+    pub async fn chat(&self, body: serde_json::Value) -> reqwest::Response {
+        self.post("/api/chat", body).await
+    }
+
+    /// `POST /api/chat/stream`.
+    pub async fn chat_stream(&self, body: serde_json::Value) -> reqwest::Response {
+        self.post("/api/chat/stream", body).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .header("Origin", ORIGIN)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Requests the fake received at `path`, bodies parsed as JSON.
+    pub fn upstream_bodies(&self, path: &str) -> Vec<serde_json::Value> {
+        self.fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .map(|r| serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null))
+            .collect()
+    }
+
+    pub fn inject(&self, path: &str, times: u32, kind: FaultKind) {
+        self.fake.inject(Fault {
+            path: path.into(),
+            times,
+            kind,
+        });
     }
 }
 
@@ -34,17 +84,38 @@ stt_language = "en-GB"
 "##;
 
 pub struct Options {
+    /// The whole config file; the fake's base URL is added by `spawn_app_with`.
     pub toml: String,
     pub widget: bool,
     pub env: EnvOverrides,
+    pub fake: FakeConfig,
+    pub key_state: Option<ApiKeyState>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
-            toml: CLIENTS.to_owned(),
+            toml: format!("retry_budget_secs = 5\n{CLIENTS}"),
             widget: false,
-            env: EnvOverrides { api_key: Some("xai-test-key".into()), ..Default::default() },
+            env: EnvOverrides {
+                api_key: Some(CANARY_KEY.into()),
+                ..Default::default()
+            },
+            fake: FakeConfig {
+                api_key: CANARY_KEY.into(),
+                ..Default::default()
+            },
+            key_state: None,
+        }
+    }
+}
+
+impl Options {
+    /// The default client with extra lines appended to its table.
+    pub fn with_client_lines(lines: &str) -> Self {
+        Self {
+            toml: format!("retry_budget_secs = 5\n{CLIENTS}{lines}\n"),
+            ..Self::default()
         }
     }
 }
@@ -54,6 +125,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(opts: Options) -> TestApp {
+    try_spawn_app(opts).await.expect("app starts")
+}
+
+/// Like [`spawn_app_with`] but returns start-up errors (e.g. the key check refusing).
+pub async fn try_spawn_app(opts: Options) -> anyhow::Result<TestApp> {
+    capture_logs();
+    let fake = FakeXai::start(opts.fake).await?;
+    if let Some(state) = opts.key_state {
+        fake.set_api_key_info(state);
+    }
     let mut raw: RawConfig = toml::from_str(&opts.toml).expect("test config parses");
     let widget_dir = opts.widget.then(|| {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -61,19 +142,98 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         dir
     });
     raw.widget_dir = widget_dir.as_ref().map(|d| d.path().to_owned());
-    let config = Config::from_raw(raw, &opts.env, Path::new(".")).expect("test config is valid");
-    let app = Application::build(config, "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("app builds");
+    let env = EnvOverrides {
+        base_url: Some(fake.base_url()),
+        ..opts.env
+    };
+    let config = Config::from_raw(raw, &env, Path::new(".")).expect("test config is valid");
+    let app = Application::build(config, "127.0.0.1:0".parse().expect("addr")).await?;
     let addr = app.addr();
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { addr, http: reqwest::Client::new(), _widget_dir: widget_dir }
+    Ok(TestApp {
+        addr,
+        http: reqwest::Client::new(),
+        fake,
+        _widget_dir: widget_dir,
+    })
 }
 
 /// Files shaped like Trunk's output.
 pub fn write_fake_bundle(dir: &Path) {
-    std::fs::write(dir.join("widget-wasm-0123abcd.js"), "export default async function init() {}")
-        .expect("write glue");
+    std::fs::write(
+        dir.join("widget-wasm-0123abcd.js"),
+        "export default async function init() {}",
+    )
+    .expect("write glue");
     std::fs::write(dir.join("widget-wasm-0123abcd_bg.wasm"), b"\0asm\x01\0\0\0")
         .expect("write wasm");
+}
+
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs (once per test binary) a subscriber that records every log line at debug level.
+fn capture_logs() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_writer(|| LogWriter)
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
+/// Everything logged so far by any test in this binary.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+}
+
+/// Fails if `text` holds the canary key or any 8-character piece of it.
+pub fn assert_no_canary(what: &str, text: &str) {
+    assert!(!text.contains(CANARY_KEY), "{what} contains the API key");
+    let secret = &CANARY_KEY[4..];
+    for w in secret.as_bytes().windows(8) {
+        let frag = std::str::from_utf8(w).expect("ascii");
+        assert!(
+            !text.contains(frag),
+            "{what} contains a fragment of the API key: {frag}"
+        );
+    }
+}
+
+/// Parses an SSE body into `(event name, data JSON)` pairs.
+pub fn parse_sse(body: &str) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for block in body.split("\n\n") {
+        let mut event = String::new();
+        let mut data = String::new();
+        for line in block.lines() {
+            if let Some(e) = line.strip_prefix("event: ") {
+                event = e.to_owned();
+            } else if let Some(d) = line.strip_prefix("data: ") {
+                data.push_str(d);
+            }
+        }
+        if !data.is_empty() {
+            out.push((
+                event,
+                serde_json::from_str(&data).expect("SSE data is JSON"),
+            ));
+        }
+    }
+    out
 }

@@ -2,6 +2,7 @@
 
 mod assets;
 mod binary;
+mod chat;
 mod clients;
 mod health;
 mod helpers;

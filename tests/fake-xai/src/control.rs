@@ -19,6 +19,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_control/deferred", put(set_deferred))
         .route("/_control/requests", get(requests))
         .route("/_control/ws", get(ws))
+        .route("/_control/streams", get(streams))
         .route("/_control/reset", post(reset))
         .with_state(shared)
 }
@@ -69,6 +70,10 @@ async fn set_deferred(
 
 async fn requests(State(shared): State<Arc<Shared>>) -> Json<Vec<RecordedRequest>> {
     Json(shared.lock().requests.clone())
+}
+
+async fn streams(State(shared): State<Arc<Shared>>) -> Json<crate::state::StreamOutcomes> {
+    Json(shared.lock().streams)
 }
 
 async fn ws(State(shared): State<Arc<Shared>>) -> Json<Vec<RecordedWs>> {

@@ -55,4 +55,5 @@ pub use audio::tone_samples;
 pub use server::FakeXai;
 pub use state::{
     ApiKeyState, Delays, FakeConfig, Fault, FaultKind, RecordedRequest, RecordedWs, SpeechMode,
+    StreamOutcomes,
 };

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use crate::errors::ApiError;
 use crate::state::{
     ApiKeyState, Delays, FakeConfig, Fault, FaultKind, RecordedRequest, RecordedWs, Shared,
-    now_unix,
+    StreamOutcomes, now_unix,
 };
 use crate::{account, chat, control, realtime, responses, tts};
 
@@ -106,6 +106,11 @@ impl FakeXai {
             .iter()
             .map(|(_, ws)| ws.clone())
             .collect()
+    }
+
+    /// How the SSE streams started so far have ended.
+    pub fn stream_outcomes(&self) -> StreamOutcomes {
+        self.shared.lock().streams
     }
 
     /// Number of recorded requests whose path is exactly `path`.

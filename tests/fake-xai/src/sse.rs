@@ -51,7 +51,12 @@ pub(crate) fn stream(
     let shared = Arc::clone(shared);
     tokio::spawn(async move {
         // A send error means the client went away; there is nobody left to write to.
-        let _ = produce(&shared, flavor, delays, events, fault, &tx).await;
+        let outcome = produce(&shared, flavor, delays, events, fault, &tx).await;
+        let mut inner = shared.lock();
+        match outcome {
+            Ok(()) => inner.streams.completed += 1,
+            Err(Gone) => inner.streams.abandoned += 1,
+        }
     });
     Response::builder()
         .status(StatusCode::OK)

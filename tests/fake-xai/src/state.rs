@@ -179,6 +179,16 @@ pub(crate) struct Inner {
     pub deferred: HashMap<String, Deferred>,
     /// Ephemeral realtime secret -> expiry (unix seconds).
     pub secrets: HashMap<String, u64>,
+    pub streams: StreamOutcomes,
+}
+
+/// How the SSE streams the fake started have ended so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamOutcomes {
+    /// Written to the end (including streams a fault cut short on purpose).
+    pub completed: u64,
+    /// The client went away before the stream's end: a proxy cancelling upstream shows here.
+    pub abandoned: u64,
 }
 
 impl Inner {
@@ -192,6 +202,7 @@ impl Inner {
             responses: HashMap::new(),
             deferred: HashMap::new(),
             secrets: HashMap::new(),
+            streams: StreamOutcomes::default(),
         }
     }
 }

@@ -1,0 +1,107 @@
+//! The start-up (and `proxy check`) look at the API key: `GET /v1/api-key` for its state and
+//! ACLs, `GET /v1/language-models` for the configured models and their prices.
+
+use std::collections::BTreeSet;
+
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::upstream::UpstreamError;
+use crate::upstream::pricing;
+use crate::upstream::xai::XaiClient;
+
+/// Why the key cannot serve the configured clients.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyProblem {
+    #[error("x.ai rejected the API key (HTTP {0}); check XAI_API_KEY")]
+    Rejected(u16),
+    #[error(
+        "the API key {0} is disabled or blocked; enable it or create a new one at https://console.x.ai"
+    )]
+    Blocked(String),
+    #[error("the API key {0} may not call the chat endpoint (its ACLs lack api-key:endpoint:chat)")]
+    NoChatAcl(String),
+    #[error(
+        "the API key {key} may not use model(s) {models} (its ACLs lack api-key:model:* or the model id)"
+    )]
+    ModelNotAllowed { key: String, models: String },
+    #[error("cannot check the API key: {0}")]
+    Unreachable(UpstreamError),
+}
+
+impl KeyProblem {
+    /// Problems that prove the key unusable, as opposed to a check that could not be made.
+    pub fn is_definitive(&self) -> bool {
+        !matches!(self, KeyProblem::Unreachable(_))
+    }
+}
+
+/// Checks the key against every configured client's model.
+pub async fn check_key(xai: &XaiClient, config: &Config) -> Result<(), KeyProblem> {
+    let info = match xai.api_key_info().await {
+        Ok(info) => info,
+        Err(UpstreamError::Status {
+            status: status @ (400 | 401 | 403),
+            ..
+        }) => {
+            return Err(KeyProblem::Rejected(status));
+        }
+        Err(e) => return Err(KeyProblem::Unreachable(e)),
+    };
+    let key = info.redacted_api_key.clone();
+    if info.api_key_disabled || info.api_key_blocked || info.team_blocked {
+        return Err(KeyProblem::Blocked(key));
+    }
+    let has = |acl: &str| info.acls.iter().any(|a| a == acl);
+    if !has("api-key:endpoint:*") && !has("api-key:endpoint:chat") {
+        return Err(KeyProblem::NoChatAcl(key));
+    }
+    let models: BTreeSet<&str> = config.clients.iter().map(|c| c.model.as_str()).collect();
+    if !has("api-key:model:*") {
+        let missing: Vec<&str> = models
+            .iter()
+            .copied()
+            .filter(|m| !has(&format!("api-key:model:{m}")))
+            .collect();
+        if !missing.is_empty() {
+            return Err(KeyProblem::ModelNotAllowed {
+                key,
+                models: missing.join(", "),
+            });
+        }
+    }
+    info!(key = %key, "API key is active and may use the configured models");
+    Ok(())
+}
+
+/// Logs each configured model with its prices, flagging those x.ai does not list.
+pub async fn report_models(xai: &XaiClient, config: &Config) -> Vec<String> {
+    let models: BTreeSet<&str> = config.clients.iter().map(|c| c.model.as_str()).collect();
+    let listed = match xai.language_models().await {
+        Ok(list) => pricing::index(&list),
+        Err(e) => {
+            warn!(error = %e, "cannot list x.ai models; prices unknown");
+            return Vec::new();
+        }
+    };
+    let mut unknown = Vec::new();
+    for m in models {
+        match listed.get(m) {
+            Some(p) => info!(
+                model = m,
+                prompt_usd_per_m = p.prompt as f64 / 10_000.0,
+                cached_prompt_usd_per_m = p.cached_prompt as f64 / 10_000.0,
+                completion_usd_per_m = p.completion as f64 / 10_000.0,
+                "model available"
+            ),
+            None => {
+                warn!(
+                    model = m,
+                    "model is not offered to this key by x.ai (GET /v1/language-models)"
+                );
+                unknown.push(m.to_owned());
+            }
+        }
+    }
+    unknown
+}

@@ -1,0 +1,129 @@
+//! Model prices from `GET /v1/language-models`, fetched on first use and cached, and the price
+//! of one reply.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::RwLock;
+use tracing::warn;
+
+use super::TokenUsage;
+use super::xai::{LanguageModel, XaiClient};
+
+/// How long fetched prices are trusted.
+const TTL: Duration = Duration::from_secs(3600);
+/// After a failed fetch, how long to wait before asking again.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(60);
+
+/// Prices of one model in USD cents per 100 million tokens, as x.ai publishes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prices {
+    pub prompt: u64,
+    pub cached_prompt: u64,
+    pub completion: u64,
+}
+
+impl Prices {
+    /// US dollars for `usage`. Cached input tokens are billed at the cached price.
+    pub fn cost_usd(&self, usage: &TokenUsage) -> f64 {
+        let cached = usage.cached_input_tokens.min(usage.input_tokens);
+        let fresh = usage.input_tokens - cached;
+        let cents_per_100m = fresh as f64 * self.prompt as f64
+            + cached as f64 * self.cached_prompt as f64
+            + usage.output_tokens as f64 * self.completion as f64;
+        cents_per_100m / 100_000_000.0 / 100.0
+    }
+}
+
+#[derive(Default)]
+struct Cache {
+    by_model: HashMap<String, Prices>,
+    fetched: Option<Instant>,
+    failed: Option<Instant>,
+}
+
+#[derive(Clone, Default)]
+pub struct PriceBook {
+    cache: Arc<RwLock<Cache>>,
+}
+
+impl PriceBook {
+    /// The cost of a reply: x.ai's own figure when it sent one, else computed from prices.
+    pub async fn cost_usd(&self, xai: &XaiClient, model: &str, usage: &TokenUsage) -> Option<f64> {
+        if let Some(ticks) = usage.cost_in_usd_ticks {
+            return Some(ticks as f64 / 1e10);
+        }
+        self.prices(xai, model).await.map(|p| p.cost_usd(usage))
+    }
+
+    pub async fn prices(&self, xai: &XaiClient, model: &str) -> Option<Prices> {
+        {
+            let cache = self.cache.read().await;
+            let fresh = cache.fetched.is_some_and(|t| t.elapsed() < TTL);
+            let cooling = cache
+                .failed
+                .is_some_and(|t| t.elapsed() < RETRY_AFTER_FAILURE);
+            if fresh || cooling {
+                return cache.by_model.get(model).copied();
+            }
+        }
+        let mut cache = self.cache.write().await;
+        if cache.fetched.is_some_and(|t| t.elapsed() < TTL) {
+            return cache.by_model.get(model).copied();
+        }
+        match xai.language_models().await {
+            Ok(models) => {
+                cache.by_model = index(&models);
+                cache.fetched = Some(Instant::now());
+                cache.failed = None;
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot fetch model prices; costs are not computed for now");
+                cache.failed = Some(Instant::now());
+            }
+        }
+        cache.by_model.get(model).copied()
+    }
+}
+
+/// Prices by id and by every alias.
+pub fn index(models: &[LanguageModel]) -> HashMap<String, Prices> {
+    let mut map = HashMap::new();
+    for m in models {
+        let p = Prices {
+            prompt: m.prompt_text_token_price,
+            cached_prompt: m.cached_prompt_text_token_price,
+            completion: m.completion_text_token_price,
+        };
+        map.insert(m.id.clone(), p);
+        for a in &m.aliases {
+            map.insert(a.clone(), p);
+        }
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_uses_cents_per_hundred_million_tokens_and_cached_price() {
+        // $2/M prompt, $0.5/M cached, $10/M completion.
+        let p = Prices {
+            prompt: 20_000,
+            cached_prompt: 5_000,
+            completion: 100_000,
+        };
+        let usage = TokenUsage {
+            input_tokens: 1_000_000,
+            cached_input_tokens: 500_000,
+            output_tokens: 100_000,
+            ..Default::default()
+        };
+        let cost = p.cost_usd(&usage);
+        // 0.5M * $2 + 0.5M * $0.5 + 0.1M * $10 = 1 + 0.25 + 1 = 2.25
+        assert!((cost - 2.25).abs() < 1e-9, "{cost}");
+    }
+}

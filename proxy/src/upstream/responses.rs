@@ -1,0 +1,310 @@
+//! `POST /v1/responses`: the request we send and the parts of the answer we read, JSON and
+//! streamed. Wire names as x.ai documents them (`shared/xai-api.md` §2).
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tracing::warn;
+
+use super::sse::SseParser;
+use super::xai::{UpstreamError, XaiClient};
+use super::{Reply, ReplyEvent, ReplyStream, TokenUsage, Turn};
+
+/// Longest SSE line we buffer; a reply delta is a few bytes, a final event a few KB.
+const MAX_SSE_LINE: usize = 4 << 20;
+
+#[derive(Debug, Serialize)]
+pub struct CreateRequest<'a> {
+    pub model: &'a str,
+    pub input: &'a str,
+    /// Only on a conversation's first turn: x.ai says `instructions` "cannot be used alongside
+    /// `previous_response_id`" (the stored system prompt applies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_response_id: Option<&'a str>,
+    pub store: bool,
+    pub stream: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_output_tokens: Option<u32>,
+}
+
+impl<'a> CreateRequest<'a> {
+    pub fn from_turn(turn: &'a Turn, stream: bool) -> Self {
+        let continuing = turn.previous_response_id.is_some();
+        Self {
+            model: &turn.model,
+            input: &turn.message,
+            instructions: (!continuing).then_some(turn.instructions.as_str()),
+            previous_response_id: turn.previous_response_id.as_deref(),
+            store: true,
+            stream,
+            max_output_tokens: turn.max_output_tokens,
+        }
+    }
+}
+
+/// The response object; only what the proxy reads. Everything else may be absent.
+#[derive(Debug, Deserialize)]
+pub struct ResponseObject {
+    pub id: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub output: Vec<OutputItem>,
+    #[serde(default)]
+    pub usage: Option<WireUsage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type")]
+pub enum OutputItem {
+    #[serde(rename = "message")]
+    Message {
+        #[serde(default)]
+        content: Vec<ContentPart>,
+    },
+    /// Reasoning, tool calls, searches: not shown to visitors.
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type")]
+pub enum ContentPart {
+    #[serde(rename = "output_text")]
+    OutputText { text: String },
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WireUsage {
+    #[serde(default)]
+    pub input_tokens: u64,
+    #[serde(default)]
+    pub input_tokens_details: Option<InputDetails>,
+    #[serde(default)]
+    pub output_tokens: u64,
+    #[serde(default)]
+    pub output_tokens_details: Option<OutputDetails>,
+    #[serde(default)]
+    pub total_tokens: u64,
+    #[serde(default)]
+    pub cost_in_usd_ticks: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InputDetails {
+    #[serde(default)]
+    pub cached_tokens: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OutputDetails {
+    #[serde(default)]
+    pub reasoning_tokens: u64,
+}
+
+impl From<WireUsage> for TokenUsage {
+    fn from(u: WireUsage) -> Self {
+        let total = if u.total_tokens > 0 {
+            u.total_tokens
+        } else {
+            u.input_tokens + u.output_tokens
+        };
+        TokenUsage {
+            input_tokens: u.input_tokens,
+            cached_input_tokens: u.input_tokens_details.map_or(0, |d| d.cached_tokens),
+            output_tokens: u.output_tokens,
+            reasoning_tokens: u.output_tokens_details.map_or(0, |d| d.reasoning_tokens),
+            total_tokens: total,
+            cost_in_usd_ticks: u.cost_in_usd_ticks,
+        }
+    }
+}
+
+impl ResponseObject {
+    /// The reply text: every `output_text` of every `message` item, in order. Reasoning and
+    /// tool items can come first, so `output[0].content[0]` would be wrong.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        for item in &self.output {
+            if let OutputItem::Message { content } = item {
+                for part in content {
+                    if let ContentPart::OutputText { text: t } = part {
+                        text.push_str(t);
+                    }
+                }
+            }
+        }
+        text
+    }
+
+    fn into_reply(self, streamed_text: Option<String>) -> Reply {
+        let incomplete = self.status.as_deref() == Some("incomplete");
+        let text = match streamed_text {
+            Some(t) if !t.is_empty() => t,
+            _ => self.text(),
+        };
+        Reply {
+            text,
+            response_id: self.id,
+            usage: self.usage.map(TokenUsage::from).unwrap_or_default(),
+            incomplete,
+        }
+    }
+}
+
+/// Stream events, keyed on the payload's `type` (the `event:` line may be absent).
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type")]
+pub enum StreamEvent {
+    #[serde(rename = "response.output_text.delta")]
+    OutputTextDelta { delta: String },
+    #[serde(rename = "response.completed")]
+    Completed { response: ResponseObject },
+    #[serde(rename = "response.incomplete")]
+    Incomplete { response: ResponseObject },
+    #[serde(rename = "response.failed")]
+    Failed {},
+    #[serde(rename = "error")]
+    Error {
+        #[serde(default)]
+        code: Option<String>,
+    },
+    #[serde(other)]
+    Other,
+}
+
+pub async fn create(xai: &XaiClient, turn: &Turn) -> Result<Reply, UpstreamError> {
+    let body = CreateRequest::from_turn(turn, false);
+    let obj: ResponseObject = xai.post_json("responses", "responses", &body).await?;
+    if obj.status.as_deref() == Some("failed") {
+        return Err(UpstreamError::Failed);
+    }
+    Ok(obj.into_reply(None))
+}
+
+/// Starts a streamed reply. Errors before the first byte (after retries) come back as `Err`;
+/// later ones as the stream's last item. `idle` bounds the silence between two chunks.
+pub async fn stream(
+    xai: &XaiClient,
+    turn: &Turn,
+    idle: Duration,
+) -> Result<ReplyStream, UpstreamError> {
+    let body = CreateRequest::from_turn(turn, true);
+    let url = xai.endpoint("responses");
+    let resp = xai
+        .send("responses", false, |http| {
+            http.post(&url)
+                .header("accept", "text/event-stream")
+                .json(&body)
+        })
+        .await?;
+    let mut bytes = resp.bytes_stream();
+    Ok(Box::pin(async_stream::try_stream! {
+        let mut parser = SseParser::new(MAX_SSE_LINE);
+        let mut text = String::new();
+        loop {
+            let chunk = match tokio::time::timeout(idle, bytes.next()).await {
+                Err(_) => Err(UpstreamError::Stalled)?,
+                Ok(None) => break,
+                Ok(Some(Err(e))) => Err(UpstreamError::from_reqwest(&e))?,
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            let frames = parser.push(&chunk).map_err(|_| UpstreamError::Malformed)?;
+            for frame in frames {
+                if frame.is_done_marker() {
+                    // `[DONE]` before `response.completed`: the reply was cut short.
+                    Err(UpstreamError::Truncated)?;
+                }
+                let event: StreamEvent = serde_json::from_str(&frame.data).map_err(|e| {
+                    warn!(error = %e, "unreadable event in the x.ai stream");
+                    UpstreamError::Malformed
+                })?;
+                match event {
+                    StreamEvent::OutputTextDelta { delta } => {
+                        text.push_str(&delta);
+                        yield ReplyEvent::Delta(delta);
+                    }
+                    StreamEvent::Completed { response } | StreamEvent::Incomplete { response } => {
+                        // Whatever follows (`[DONE]` or nothing) does not matter.
+                        yield ReplyEvent::Done(response.into_reply(Some(text)));
+                        return;
+                    }
+                    StreamEvent::Failed {} => Err(UpstreamError::Failed)?,
+                    StreamEvent::Error { code } => {
+                        warn!(code = code.as_deref().unwrap_or("-"), "x.ai sent an error event mid-stream");
+                        Err(UpstreamError::MidStream)?;
+                    }
+                    StreamEvent::Other => {}
+                }
+            }
+        }
+        if let Some(frame) = parser.finish()
+            && let Ok(StreamEvent::Completed { response }) = serde_json::from_str(&frame.data)
+        {
+            yield ReplyEvent::Done(response.into_reply(Some(text)));
+            return;
+        }
+        Err(UpstreamError::Truncated)?;
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_text_skips_reasoning_items_before_the_message() {
+        let obj: ResponseObject = serde_json::from_value(serde_json::json!({
+            "id": "769f3302-64f9-4c72-2b48-860c87fd9b2a",
+            "status": "completed",
+            "output": [
+                {"id": "rs_1", "type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}]},
+                {"id": "msg_1", "type": "message", "role": "assistant",
+                 "content": [{"type": "output_text", "text": "Hello", "annotations": []},
+                             {"type": "output_text", "text": " there"}]}
+            ],
+            "usage": {"input_tokens": 216, "input_tokens_details": {"cached_tokens": 192},
+                      "output_tokens": 863, "output_tokens_details": {"reasoning_tokens": 237},
+                      "total_tokens": 1079, "cost_in_usd_ticks": 177640000}
+        }))
+        .unwrap();
+        let reply = obj.into_reply(None);
+        assert_eq!(reply.text, "Hello there");
+        assert_eq!(reply.usage.reasoning_tokens, 237);
+        assert_eq!(reply.usage.cached_input_tokens, 192);
+        assert_eq!(reply.usage.total_tokens, 1079);
+        assert!(!reply.incomplete);
+    }
+
+    #[test]
+    fn instructions_are_sent_only_on_the_first_turn() {
+        let mut turn = Turn {
+            model: "m".into(),
+            instructions: "Be brief.".into(),
+            message: "hi".into(),
+            previous_response_id: None,
+            max_output_tokens: None,
+        };
+        let first = serde_json::to_value(CreateRequest::from_turn(&turn, false)).unwrap();
+        assert_eq!(first["instructions"], "Be brief.");
+        assert_eq!(first["store"], true);
+        turn.previous_response_id = Some("abc".into());
+        let next = serde_json::to_value(CreateRequest::from_turn(&turn, true)).unwrap();
+        assert!(next.get("instructions").is_none());
+        assert_eq!(next["previous_response_id"], "abc");
+    }
+
+    #[test]
+    fn unknown_stream_events_are_tolerated() {
+        let e: StreamEvent = serde_json::from_str(
+            r#"{"type":"response.reasoning_summary_text.delta","delta":"x","sequence_number":3}"#,
+        )
+        .unwrap();
+        assert!(matches!(e, StreamEvent::Other));
+    }
+}
