@@ -93,6 +93,8 @@ pub struct RawConfig {
     pub log_message_text: Option<bool>,
     pub key_check: Option<KeyCheck>,
     #[serde(default)]
+    pub voice: RawVoice,
+    #[serde(default)]
     pub clients: Vec<RawClient>,
 }
 
@@ -118,7 +120,81 @@ pub struct RawClient {
     pub max_output_tokens: Option<u32>,
     pub max_message_chars: Option<usize>,
     pub allow_server_to_server: Option<bool>,
+    pub tts_backend: Option<TtsBackend>,
+    pub max_audio_secs: Option<u64>,
+    pub max_audio_mb: Option<usize>,
+    pub max_tts_chars: Option<usize>,
 }
+
+/// `[voice]`: text-to-speech settings shared by all clients.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVoice {
+    pub sample_rate: Option<u32>,
+    pub max_sessions: Option<usize>,
+    pub concurrency: Option<usize>,
+    pub connect_timeout_secs: Option<u64>,
+    pub first_audio_timeout_secs: Option<u64>,
+    pub timeout_secs: Option<u64>,
+    pub realtime_model: Option<String>,
+    pub realtime_auth: Option<RealtimeAuth>,
+    pub cache_entries: Option<usize>,
+    pub cache_mb: Option<usize>,
+}
+
+/// How a client's replies become speech.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TtsBackend {
+    /// `POST /v1/tts`: verbatim, one request per sentence, priced per character (the default).
+    #[default]
+    Tts,
+    /// The streaming TTS WebSocket.
+    TtsStream,
+    /// The Grok Voice Agent realtime WebSocket with a `force_message` (verbatim).
+    Realtime,
+}
+
+impl TtsBackend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TtsBackend::Tts => "tts",
+            TtsBackend::TtsStream => "tts_stream",
+            TtsBackend::Realtime => "realtime",
+        }
+    }
+}
+
+/// How the proxy authenticates the realtime voice socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RealtimeAuth {
+    /// `Authorization: Bearer <XAI_API_KEY>` (x.ai's advice for servers).
+    #[default]
+    Key,
+    /// A 60-second secret from `POST /v1/realtime/client_secrets` per session.
+    Ephemeral,
+}
+
+/// Validated `[voice]`.
+#[derive(Debug, Clone)]
+pub struct VoiceSettings {
+    pub sample_rate: u32,
+    /// Voice sessions open at once across all visitors (x.ai caps them per team).
+    pub max_sessions: usize,
+    /// Sentences of one reply synthesised at the same time.
+    pub concurrency: usize,
+    pub connect_timeout: Duration,
+    pub first_audio_timeout: Duration,
+    pub timeout: Duration,
+    pub realtime_model: String,
+    pub realtime_auth: RealtimeAuth,
+    pub cache_entries: usize,
+    pub cache_bytes: usize,
+}
+
+/// PCM rates x.ai documents.
+pub const PCM_RATES: &[u32] = &[8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000];
 
 /// Which upstream API a client's turns go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -203,6 +279,7 @@ pub struct Config {
     /// Log visitors' messages and replies (off by default: they are personal data).
     pub log_message_text: bool,
     pub key_check: KeyCheck,
+    pub voice: VoiceSettings,
     pub clients: Vec<ClientConfig>,
 }
 
@@ -246,6 +323,12 @@ pub struct ClientConfig {
     pub max_message_chars: usize,
     /// Accept requests without an `Origin` header (server-to-server use).
     pub allow_server_to_server: bool,
+    pub tts_backend: TtsBackend,
+    /// Audio per reply, so a runaway reply cannot produce a huge data URL.
+    pub max_audio_secs: u64,
+    pub max_audio_bytes: usize,
+    /// Characters of one reply sent to speech; the rest is left to the browser voice.
+    pub max_tts_chars: usize,
 }
 
 impl Config {
@@ -377,6 +460,7 @@ impl Config {
             max_body_bytes: positive(raw.max_body_bytes, 64 * 1024, "max_body_bytes")?,
             log_message_text: raw.log_message_text.unwrap_or(false),
             key_check: raw.key_check.unwrap_or_default(),
+            voice: validate_voice(raw.voice)?,
             clients,
         })
     }
@@ -384,6 +468,35 @@ impl Config {
     pub fn client(&self, id: &str) -> Option<&ClientConfig> {
         self.clients.iter().find(|c| c.id == id)
     }
+}
+
+fn validate_voice(raw: RawVoice) -> Result<VoiceSettings, ConfigError> {
+    let sample_rate = raw.sample_rate.unwrap_or(24_000);
+    if !PCM_RATES.contains(&sample_rate) {
+        return Err(ConfigError::Invalid(format!(
+            "[voice] sample_rate {sample_rate} is not one x.ai offers ({PCM_RATES:?})"
+        )));
+    }
+    let secs = |v: Option<u64>, default: u64, name: &str| match v.unwrap_or(default) {
+        0 => Err(ConfigError::Invalid(format!(
+            "[voice] {name} must be at least 1 second"
+        ))),
+        n => Ok(Duration::from_secs(n)),
+    };
+    Ok(VoiceSettings {
+        sample_rate,
+        max_sessions: positive(raw.max_sessions, 32, "[voice] max_sessions")?,
+        concurrency: positive(raw.concurrency, 3, "[voice] concurrency")?,
+        connect_timeout: secs(raw.connect_timeout_secs, 5, "connect_timeout_secs")?,
+        first_audio_timeout: secs(raw.first_audio_timeout_secs, 10, "first_audio_timeout_secs")?,
+        timeout: secs(raw.timeout_secs, 30, "timeout_secs")?,
+        realtime_model: raw
+            .realtime_model
+            .unwrap_or_else(|| "grok-voice-latest".into()),
+        realtime_auth: raw.realtime_auth.unwrap_or_default(),
+        cache_entries: raw.cache_entries.unwrap_or(256),
+        cache_bytes: raw.cache_mb.unwrap_or(32) * 1024 * 1024,
+    })
 }
 
 fn positive(v: Option<usize>, default: usize, name: &str) -> Result<usize, ConfigError> {
@@ -491,6 +604,10 @@ fn validate_client(raw: RawClient, allowed_models: &[String]) -> Result<ClientCo
         max_output_tokens: raw.max_output_tokens,
         max_message_chars,
         allow_server_to_server: raw.allow_server_to_server.unwrap_or(false),
+        tts_backend: raw.tts_backend.unwrap_or_default(),
+        max_audio_secs: raw.max_audio_secs.unwrap_or(120).max(1),
+        max_audio_bytes: raw.max_audio_mb.unwrap_or(8).max(1) * 1024 * 1024,
+        max_tts_chars: raw.max_tts_chars.unwrap_or(3000).max(1),
         allowed_origins,
         model: raw.model,
         instructions: raw.instructions,

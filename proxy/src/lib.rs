@@ -9,10 +9,13 @@
 //! - [`upstream`]: x.ai clients; base URL from config, no axum in there.
 //! - [`telemetry`]: log set-up.
 
+pub mod audio;
 pub mod config;
 pub mod error;
 pub mod keycheck;
 pub mod routes;
+pub mod sentences;
+pub mod speech;
 pub mod startup;
 pub mod telemetry;
 pub mod upstream;

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use protocol::{ChatRequest, ChatResponse, StreamEvent, Usage};
+use protocol::{ChatRequest, ChatResponse, StreamEvent, Usage, codes};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tracing::{info, warn};
@@ -22,6 +22,8 @@ use tracing::{info, warn};
 use super::AppState;
 use crate::config::ClientConfig;
 use crate::error::{AppError, Json, from_upstream};
+use crate::sentences::speakable;
+use crate::speech::{SpeechPipeline, SpeechPlan};
 use crate::upstream::{Reply, ReplyEvent, ReplyStream, Turn};
 
 /// Longest `previous_response_id` accepted; x.ai's are 36-character UUIDs.
@@ -32,6 +34,7 @@ pub async fn chat(
     headers: HeaderMap,
     Json(req): Json<ChatRequest>,
 ) -> Result<Json<ChatResponse>, AppError> {
+    let voice = req.voice.clone();
     let (client, turn) = prepare(&state, &headers, req).await?;
     let started = Instant::now();
     let reply = state
@@ -40,13 +43,52 @@ pub async fn chat(
         .await
         .map_err(|e| upstream_failed(&client, &turn, &e))?;
     let usage = finish(&state, &client, &turn, &reply, started).await;
+    let (audio_url, tts_error) = match speech_plan(&state, &client, voice.as_deref()) {
+        None => (None, None),
+        Some(plan) => speak_whole(&state, &plan, &reply.text).await,
+    };
     Ok(Json(ChatResponse {
         response: reply.text,
         response_id: reply.response_id,
-        audio_url: None,
+        audio_url,
         usage,
-        tts_error: None,
+        tts_error,
     }))
+}
+
+fn speech_plan(state: &AppState, client: &ClientConfig, voice: Option<&str>) -> Option<SpeechPlan> {
+    let v = &state.config.voice;
+    SpeechPlan::for_client(client, voice, v.concurrency, v.sample_rate)
+}
+
+/// The whole reply as one clip, for `/api/chat`. Failing speech never fails the turn: the text
+/// goes back with `audio_url: null` and a `tts_error` code.
+async fn speak_whole(
+    state: &AppState,
+    plan: &SpeechPlan,
+    text: &str,
+) -> (Option<String>, Option<String>) {
+    let Some(spoken) = speakable(text) else {
+        return (None, None);
+    };
+    if spoken.chars().count() > plan.max_chars {
+        return (None, Some(codes::TTS_TOO_LONG.into()));
+    }
+    match state
+        .voice
+        .synthesize(
+            plan.backend,
+            &plan.voice,
+            &plan.language,
+            &spoken,
+            plan.max_bytes,
+        )
+        .await
+    {
+        Ok(clip) if clip.duration_ms <= plan.max_ms => (Some(clip.data_url.to_string()), None),
+        Ok(_) => (None, Some(codes::TTS_TOO_LONG.into())),
+        Err(e) => (None, Some(e.code().into())),
+    }
 }
 
 pub async fn chat_stream(
@@ -54,6 +96,7 @@ pub async fn chat_stream(
     headers: HeaderMap,
     Json(req): Json<ChatRequest>,
 ) -> Result<Response, AppError> {
+    let voice = req.voice.clone();
     let (client, turn) = prepare(&state, &headers, req).await?;
     let started = Instant::now();
     // Failing here, nothing has been sent: the visitor gets a plain HTTP error.
@@ -63,7 +106,9 @@ pub async fn chat_stream(
         .await
         .map_err(|e| upstream_failed(&client, &turn, &e))?;
     let (tx, rx) = mpsc::channel::<Event>(64);
-    tokio::spawn(relay(state, client, turn, upstream, tx, started));
+    let speech = speech_plan(&state, &client, voice.as_deref())
+        .map(|plan| SpeechPipeline::new(state.voice.clone(), plan));
+    tokio::spawn(relay(state, client, turn, upstream, speech, tx, started));
     let sse = Sse::new(ReceiverStream::new(rx).map(Ok::<_, Infallible>))
         .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)));
     let mut response = sse.into_response();
@@ -77,68 +122,79 @@ pub async fn chat_stream(
     Ok(response)
 }
 
-/// Moves upstream events to the visitor until the reply ends or the visitor leaves.
+/// Moves upstream events to the visitor until the reply ends or the visitor leaves. With
+/// speech on, sentences are synthesised as they complete and their clips are interleaved with
+/// the text, in order; `done` (or `error`) comes last.
 async fn relay(
     state: AppState,
     client: Arc<ClientConfig>,
     turn: Turn,
     mut upstream: ReplyStream,
+    mut speech: Option<SpeechPipeline>,
     tx: mpsc::Sender<Event>,
     started: Instant,
 ) {
     let mut first_delta = true;
+    // The final event, held back until the last clip is out.
+    let mut last: Option<StreamEvent> = None;
     loop {
-        let item = tokio::select! {
-            () = tx.closed() => {
-                info!(client = %client.id, "visitor disconnected; upstream request cancelled");
-                return;
-            }
-            item = upstream.next() => item,
-        };
-        let event = match item {
-            Some(Ok(ReplyEvent::Delta(text))) => {
-                if first_delta {
-                    first_delta = false;
-                    info!(client = %client.id, ttft_ms = started.elapsed().as_millis() as u64, "first delta");
-                }
-                StreamEvent::Delta { text }
-            }
-            Some(Ok(ReplyEvent::Done(reply))) => {
-                let usage = finish(&state, &client, &turn, &reply, started).await;
-                let _ = tx
-                    .send(sse_event(&StreamEvent::Done {
-                        response_id: reply.response_id,
-                        usage,
-                    }))
-                    .await;
-                return;
-            }
-            Some(Err(e)) => {
-                let err = upstream_failed(&client, &turn, &e);
-                let _ = tx
-                    .send(sse_event(&StreamEvent::Error {
-                        code: err.code().into(),
-                        message: err.to_string(),
-                    }))
-                    .await;
-                return;
-            }
-            None => {
-                // The upstream adapters end with Done or an error; this is a bug guard.
-                let err = AppError::Upstream;
-                let _ = tx
-                    .send(sse_event(&StreamEvent::Error {
-                        code: err.code().into(),
-                        message: err.to_string(),
-                    }))
-                    .await;
-                return;
-            }
-        };
-        if tx.send(sse_event(&event)).await.is_err() {
-            info!(client = %client.id, "visitor disconnected; upstream request cancelled");
+        let speech_idle = speech.as_ref().is_none_or(SpeechPipeline::is_idle);
+        if let Some(event) = last.as_ref()
+            && speech_idle
+        {
+            let _ = tx.send(sse_event(event)).await;
             return;
         }
+        let event = tokio::select! {
+            () = tx.closed() => {
+                info!(client = %client.id, "visitor disconnected; upstream request and speech cancelled");
+                return;
+            }
+            item = upstream.next(), if last.is_none() => match item {
+                Some(Ok(ReplyEvent::Delta(text))) => {
+                    if first_delta {
+                        first_delta = false;
+                        info!(client = %client.id, ttft_ms = started.elapsed().as_millis() as u64, "first delta");
+                    }
+                    if let Some(s) = speech.as_mut() {
+                        s.push(&text);
+                    }
+                    StreamEvent::Delta { text }
+                }
+                Some(Ok(ReplyEvent::Done(reply))) => {
+                    if let Some(s) = speech.as_mut() {
+                        s.finish();
+                    }
+                    let usage = finish(&state, &client, &turn, &reply, started).await;
+                    last = Some(StreamEvent::Done { response_id: reply.response_id, usage });
+                    continue;
+                }
+                Some(Err(e)) => {
+                    let err = upstream_failed(&client, &turn, &e);
+                    // Sentences already complete are still spoken.
+                    last = Some(StreamEvent::Error { code: err.code().into(), message: err.to_string() });
+                    continue;
+                }
+                None => {
+                    // The upstream adapters end with Done or an error; this is a bug guard.
+                    let err = AppError::Upstream;
+                    last = Some(StreamEvent::Error { code: err.code().into(), message: err.to_string() });
+                    continue;
+                }
+            },
+            event = next_speech(&mut speech) => event,
+        };
+        if tx.send(sse_event(&event)).await.is_err() {
+            info!(client = %client.id, "visitor disconnected; upstream request and speech cancelled");
+            return;
+        }
+    }
+}
+
+async fn next_speech(speech: &mut Option<SpeechPipeline>) -> StreamEvent {
+    match speech {
+        Some(s) => s.next_event().await,
+        None => std::future::pending().await,
     }
 }
 

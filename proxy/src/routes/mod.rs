@@ -18,6 +18,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::{ClientConfig, Config};
 use crate::error::AppError;
 use crate::upstream::chat::ChatService;
+use crate::upstream::voice::VoiceService;
 
 pub use assets::WidgetAssets;
 
@@ -28,6 +29,7 @@ pub struct AppState {
     pub clients: Arc<HashMap<String, Arc<ClientConfig>>>,
     pub assets: Arc<Option<WidgetAssets>>,
     pub chat: ChatService,
+    pub voice: VoiceService,
 }
 
 impl AppState {
@@ -42,11 +44,13 @@ impl AppState {
             .map(|c| (c.id.clone(), Arc::new(c.clone())))
             .collect();
         let chat = ChatService::new(&config)?;
+        let voice = VoiceService::new(&config)?;
         Ok(Self {
             config,
             clients: Arc::new(clients),
             assets: Arc::new(assets),
             chat,
+            voice,
         })
     }
 

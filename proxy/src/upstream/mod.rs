@@ -9,13 +9,17 @@
 //! - [`conversations`]: history the proxy keeps when the upstream stores none.
 //! - [`chat`]: picks the API a client is configured for; what the routes call.
 //! - [`pricing`]: model prices, cached.
+//! - [`voice`]: text → speech clip (cache, session cap) over [`tts`] or [`realtime`].
 
 pub mod chat;
 pub mod chat_completions;
 pub mod conversations;
 pub mod pricing;
+pub mod realtime;
 pub mod responses;
 pub mod sse;
+pub mod tts;
+pub mod voice;
 pub mod xai;
 
 use std::pin::Pin;

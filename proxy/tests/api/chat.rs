@@ -46,7 +46,14 @@ async fn a_single_turn_returns_the_reply_its_id_and_usage() {
         uuid::Uuid::parse_str(body["response_id"].as_str().unwrap()).is_ok(),
         "{body}"
     );
-    assert!(body["audio_url"].is_null());
+    assert!(
+        body["audio_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:audio/wav;base64,"),
+        "voice is on by default"
+    );
+    assert!(body.get("tts_error").is_none());
     assert!(body["usage"]["input_tokens"].as_u64().unwrap() > 0);
     assert!(body["usage"]["output_tokens"].as_u64().unwrap() > 0);
     assert!(body["usage"]["cost_usd"].as_f64().unwrap() > 0.0);

@@ -111,6 +111,16 @@ impl Default for Options {
 }
 
 impl Options {
+    /// `[voice]` settings and extra lines for the default client's table.
+    pub fn voice(voice_lines: &str, client_lines: &str) -> Self {
+        Self {
+            toml: format!(
+                "retry_budget_secs = 5\n[voice]\n{voice_lines}\n{CLIENTS}{client_lines}\n"
+            ),
+            ..Self::default()
+        }
+    }
+
     /// The default client with extra lines appended to its table.
     pub fn with_client_lines(lines: &str) -> Self {
         Self {

@@ -6,3 +6,4 @@ mod chat;
 mod clients;
 mod health;
 mod helpers;
+mod speech;

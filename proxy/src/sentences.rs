@@ -1,0 +1,325 @@
+//! Splits streamed reply text into sentences as it arrives, so each can be spoken while the
+//! rest is still being written; and turns markdown into text worth speaking. Pure.
+
+/// Sentences shorter than this are joined with the next one: a clip per "Yes." costs a round
+/// trip and sounds choppy.
+const MIN_SENTENCE_CHARS: usize = 12;
+/// A run without any sentence end is cut at a comma or space past this length, so a long
+/// list-like reply still starts speaking early.
+const MAX_SENTENCE_CHARS: usize = 280;
+
+/// Words whose trailing dot does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "eg", "ie", "no",
+    "fig", "approx", "inc", "ltd", "co",
+];
+
+/// Incremental splitter: `push` deltas, get complete sentences back; `finish` returns the rest.
+#[derive(Debug, Default)]
+pub struct SentenceSplitter {
+    buf: String,
+    /// Inside a fenced code block (```): never spoken, never split.
+    in_code: bool,
+}
+
+impl SentenceSplitter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a delta; returns the sentences it completed, in order.
+    pub fn push(&mut self, delta: &str) -> Vec<String> {
+        self.buf.push_str(delta);
+        let mut out = Vec::new();
+        while let Some(end) = self.boundary() {
+            let sentence: String = self.buf.drain(..end).collect();
+            self.track_code(&sentence);
+            let s = sentence.trim();
+            if !s.is_empty() {
+                out.push(s.to_owned());
+            }
+        }
+        out
+    }
+
+    /// The text after the last boundary, once the reply is complete.
+    pub fn finish(&mut self) -> Option<String> {
+        let rest = std::mem::take(&mut self.buf);
+        let rest = rest.trim();
+        (!rest.is_empty()).then(|| rest.to_owned())
+    }
+
+    fn track_code(&mut self, text: &str) {
+        if text.matches("```").count() % 2 == 1 {
+            self.in_code = !self.in_code;
+        }
+    }
+
+    /// Byte index just past the first sentence boundary in the buffer, if one is certain.
+    /// Decisions look at most a few characters ahead, so how the text was cut into deltas never
+    /// changes the sentences.
+    fn boundary(&self) -> Option<usize> {
+        let b = &self.buf;
+        let chars: Vec<(usize, char)> = b.char_indices().collect();
+        let mut in_code = self.in_code;
+        let mut fence_skip = 0;
+        for (i, &(pos, c)) in chars.iter().enumerate() {
+            if i >= MAX_SENTENCE_CHARS {
+                break;
+            }
+            if fence_skip > 0 {
+                fence_skip -= 1;
+                continue;
+            }
+            if b[pos..].starts_with("```") {
+                in_code = !in_code;
+                fence_skip = 2;
+                continue;
+            }
+            if in_code {
+                continue;
+            }
+            let next = chars.get(i + 1).map(|&(_, n)| n);
+            // A paragraph break or list item ends a sentence.
+            if c == '\n' {
+                // The next delta may still belong to this line ending.
+                next?;
+                if b[..pos].trim().chars().count() >= MIN_SENTENCE_CHARS {
+                    return Some(pos + 1);
+                }
+                continue;
+            }
+            if matches!(c, '.' | '!' | '?' | '…' | '。' | '！' | '？') {
+                // Closing quotes and brackets belong to the sentence they close.
+                let mut j = i + 1;
+                while let Some(&(_, q)) = chars.get(j) {
+                    if matches!(q, '"' | '\'' | ')' | ']' | '”' | '’' | '*' | '_') {
+                        j += 1;
+                    } else {
+                        break;
+                    }
+                }
+                let Some(&(after_pos, after)) = chars.get(j) else {
+                    return None; // the end of the buffer: the next delta decides
+                };
+                if !after.is_whitespace() {
+                    continue; // "3.14", "example.com", "?!"
+                }
+                if c == '.' && is_abbreviation(&b[..pos]) {
+                    continue;
+                }
+                if b[..after_pos].trim().chars().count() < MIN_SENTENCE_CHARS {
+                    continue;
+                }
+                return Some(after_pos);
+            }
+        }
+        // No end within reach: cut a long run at its last comma or space, outside code.
+        if !in_code && chars.len() > MAX_SENTENCE_CHARS + 8 {
+            let cut_at = chars[MAX_SENTENCE_CHARS].0;
+            let head = &b[..cut_at];
+            let cut = head
+                .rfind(", ")
+                .map(|p| p + 2)
+                .or_else(|| head.rfind(' ').map(|p| p + 1));
+            return Some(cut.filter(|&c| c > 0).unwrap_or(cut_at));
+        }
+        None
+    }
+}
+
+fn is_abbreviation(before_dot: &str) -> bool {
+    let word = before_dot
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(['"', '\'']);
+    let lower = word.to_lowercase();
+    // Single letters ("J. Smith", "U.S.") are initials, not sentence ends.
+    ABBREVIATIONS.contains(&lower.as_str())
+        || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
+}
+
+/// Markdown → the words a voice should say: code blocks and URLs dropped, link text kept,
+/// emphasis and heading marks removed. Returns `None` when nothing is left to say.
+pub fn speakable(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        let line = trimmed.trim_start_matches(['#', '>']).trim_start();
+        let line = line
+            .strip_prefix("- ")
+            .or_else(|| line.strip_prefix("* "))
+            .or_else(|| line.strip_prefix("+ "))
+            .unwrap_or(line);
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&strip_inline(line));
+    }
+    let spoken = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    spoken.chars().any(char::is_alphanumeric).then_some(spoken)
+}
+
+/// Removes inline markdown: `[text](url)` → text, bare URLs dropped, `*`, `_`, `` ` ``, `~`.
+fn strip_inline(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find("](").and_then(|close| {
+            after[close + 2..]
+                .find(')')
+                .map(|end| (close, close + 2 + end))
+        }) {
+            Some((close, end)) => {
+                out.push_str(&after[..close]);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    let words: Vec<&str> = out
+        .split_whitespace()
+        .filter(|w| !(w.starts_with("http://") || w.starts_with("https://")))
+        // `_emphasis_` loses its marks; `snake_case` keeps its inner underscore.
+        .map(|w| w.trim_matches('_'))
+        .collect();
+    words.join(" ").replace(['*', '`', '~'], "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn split_all(text: &str, chunk: usize) -> Vec<String> {
+        let mut s = SentenceSplitter::new();
+        let mut out = Vec::new();
+        let chars: Vec<char> = text.chars().collect();
+        for piece in chars.chunks(chunk.max(1)) {
+            out.extend(s.push(&piece.iter().collect::<String>()));
+        }
+        out.extend(s.finish());
+        out
+    }
+
+    #[test]
+    fn sentences_come_out_as_soon_as_they_end() {
+        let mut s = SentenceSplitter::new();
+        assert!(s.push("Hello there, friend").is_empty());
+        assert!(
+            s.push(".").is_empty(),
+            "the boundary needs the following space"
+        );
+        assert_eq!(s.push(" How are"), vec!["Hello there, friend."]);
+        assert_eq!(s.push(" you today? I"), vec!["How are you today?"]);
+        assert_eq!(s.finish().as_deref(), Some("I"));
+    }
+
+    #[test]
+    fn decimals_abbreviations_and_domains_do_not_split() {
+        let got = split_all(
+            "Pi is about 3.14 as Dr. Smith said on example.com today. That is all folks.",
+            5,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "Pi is about 3.14 as Dr. Smith said on example.com today.",
+                "That is all folks."
+            ]
+        );
+    }
+
+    #[test]
+    fn short_sentences_are_joined() {
+        assert_eq!(
+            split_all("Yes. It works well enough. Ok.", 3),
+            vec!["Yes. It works well enough.", "Ok."]
+        );
+    }
+
+    #[test]
+    fn list_items_and_paragraphs_split_on_newlines() {
+        let got = split_all(
+            "Here are the steps to follow\n- open the settings page\n- click save and wait",
+            4,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "Here are the steps to follow",
+                "- open the settings page",
+                "- click save and wait"
+            ]
+        );
+    }
+
+    #[test]
+    fn code_blocks_are_never_split_inside() {
+        let got = split_all(
+            "Run this command now.\n```\nls -la. echo hi. done\n```\nThen you are finished here.",
+            3,
+        );
+        assert!(
+            got.iter().any(|s| s.contains("ls -la. echo hi. done")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_long_run_without_punctuation_is_cut() {
+        let text = "word, ".repeat(100);
+        let got = split_all(&text, 7);
+        assert!(got.len() >= 2, "{got:?}");
+        assert!(
+            got.iter().all(|s| s.chars().count() <= MAX_SENTENCE_CHARS),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn speakable_drops_markup_code_and_urls() {
+        assert_eq!(
+            speakable(
+                "## Title\n**Bold** and _it_ see [the docs](https://x.ai/docs) or https://x.ai now"
+            )
+            .as_deref(),
+            Some("Title Bold and it see the docs or now")
+        );
+        assert_eq!(speakable("```\nfn main() {}\n```"), None);
+        assert_eq!(
+            speakable("- item one\n- item two").as_deref(),
+            Some("item one item two")
+        );
+        assert_eq!(speakable("***"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn chunking_never_changes_the_sentences(text in "[a-zA-Z ,.!?\n]{0,400}", chunk in 1usize..40) {
+            prop_assert_eq!(split_all(&text, chunk), split_all(&text, 100_000));
+        }
+
+        #[test]
+        fn no_text_is_lost_or_invented(text in "[a-zA-Z0-9 ,.!?\n]{0,400}", chunk in 1usize..40) {
+            let joined: String = split_all(&text, chunk).concat();
+            let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+            prop_assert_eq!(squash(&joined), squash(&text));
+        }
+    }
+}
