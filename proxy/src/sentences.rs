@@ -8,6 +8,10 @@ const MIN_SENTENCE_CHARS: usize = 12;
 /// list-like reply still starts speaking early.
 const MAX_SENTENCE_CHARS: usize = 280;
 
+/// The first segment of a reply may end at a clause (comma, semicolon, colon) once it is this
+/// long: the voice starts as soon as a natural pause is reached instead of a full sentence.
+const FIRST_CLAUSE_MIN_CHARS: usize = 24;
+
 /// Words whose trailing dot does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "eg", "ie", "no",
@@ -18,6 +22,8 @@ const ABBREVIATIONS: &[&str] = &[
 #[derive(Debug, Default)]
 pub struct SentenceSplitter {
     buf: String,
+    /// Segments handed out so far.
+    emitted: usize,
     /// Inside a fenced code block (```): never spoken, never split.
     in_code: bool,
 }
@@ -36,6 +42,7 @@ impl SentenceSplitter {
             self.track_code(&sentence);
             let s = sentence.trim();
             if !s.is_empty() {
+                self.emitted += 1;
                 out.push(s.to_owned());
             }
         }
@@ -85,6 +92,14 @@ impl SentenceSplitter {
                 // The next delta may still belong to this line ending.
                 next?;
                 if b[..pos].trim().chars().count() >= MIN_SENTENCE_CHARS {
+                    return Some(pos + 1);
+                }
+                continue;
+            }
+            if self.emitted == 0 && matches!(c, ',' | ';' | ':') {
+                if next.is_some_and(char::is_whitespace)
+                    && b[..pos].trim().chars().count() >= FIRST_CLAUSE_MIN_CHARS
+                {
                     return Some(pos + 1);
                 }
                 continue;
@@ -241,6 +256,22 @@ mod tests {
             vec![
                 "Pi is about 3.14 as Dr. Smith said on example.com today.",
                 "That is all folks."
+            ]
+        );
+    }
+
+    #[test]
+    fn the_first_segment_may_end_at_a_clause_so_speech_starts_early() {
+        let got = split_all(
+            "Sure, happy to help with that question, here is what I know: it works. Then more, and more.",
+            4,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "Sure, happy to help with that question,",
+                "here is what I know: it works.",
+                "Then more, and more."
             ]
         );
     }

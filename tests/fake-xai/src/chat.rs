@@ -111,6 +111,17 @@ pub(crate) async fn create(
         ));
     }
     if !stream {
+        let deltas = completion
+            .chunks(false)
+            .iter()
+            .filter(|e| e.is_delta)
+            .count();
+        shared
+            .pause(crate::responses::generation_ms(
+                &shared.config().delays,
+                deltas,
+            ))
+            .await;
         return Ok(json_reply(&shared, uri.path(), &completion.json()));
     }
     let include_usage = request.stream_options.is_some_and(|o| o.include_usage);

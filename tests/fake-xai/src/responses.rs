@@ -183,6 +183,15 @@ pub(crate) async fn create(
         );
     }
     if !stream {
+        // A whole answer comes once the model has written all of it.
+        let deltas = turn
+            .events(final_object.clone())
+            .iter()
+            .filter(|e| e.is_delta)
+            .count();
+        shared
+            .pause(generation_ms(&shared.config().delays, deltas))
+            .await;
         return Ok(json_reply(&shared, uri.path(), &final_object));
     }
     let config = shared.config();
@@ -435,4 +444,9 @@ pub(crate) async fn delete(
         uri.path(),
         &json!({"id": id, "object": "response", "deleted": true}),
     ))
+}
+
+/// How long writing `deltas` pieces takes with the configured delays.
+pub(crate) fn generation_ms(delays: &crate::state::Delays, deltas: usize) -> u64 {
+    delays.first_token_ms + delays.per_delta_ms * deltas.saturating_sub(1) as u64
 }

@@ -122,8 +122,13 @@ pub(crate) async fn speak(
         Some(FaultKind::SlowFirstAudio { ms }) => ms,
         _ => 0,
     };
-    shared.pause(config.delays.tts_first_audio_ms + extra).await;
     let samples = audio::synthesize(config.speech, &request.text, rate).await;
+    // A whole-file answer comes once all of it is synthesised: the first-audio delay plus the
+    // per-chunk (100 ms of audio) time for every chunk, as the streaming endpoints pace them.
+    let chunks = samples.len().div_ceil((rate as usize / 10).max(1)) as u64;
+    shared
+        .pause(config.delays.tts_first_audio_ms + extra + chunks * config.delays.tts_per_chunk_ms)
+        .await;
     let (content_type, bytes) = if codec == "wav" {
         ("audio/wav", audio::wav_bytes(&samples, rate))
     } else {
