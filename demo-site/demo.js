@@ -1,18 +1,67 @@
-// Demo page helpers: the mode banner. Not part of the widget.
+// Demo page helpers: the mode banner, the client picker, live diagnostics and the host-page API
+// buttons. Not part of the widget.
 (function () {
-  var banner = document.getElementById("mode-banner");
-  if (!banner) return;
-  fetch("/healthz").then(function (r) { return r.json(); }).then(function (h) {
-    if (h.demo_mode) {
-      banner.className = "banner banner-demo";
-      banner.textContent = "DEMO MODE — answers and voices come from the bundled offline fake x.ai, not Grok. " +
-        "To talk to Grok: XAI_API_KEY=xai-… scripts/demo";
-    } else {
-      banner.className = "banner banner-live";
-      banner.textContent = "LIVE — this proxy talks to x.ai with the site owner's key.";
+  var $ = function (id) { return document.getElementById(id); };
+  var banner = $("mode-banner");
+  if (banner) {
+    fetch("/healthz").then(function (r) { return r.json(); }).then(function (h) {
+      if (h.demo_mode) {
+        banner.className = "banner banner-demo";
+        banner.textContent = "DEMO MODE — answers and voices come from the bundled offline fake x.ai, not Grok. " +
+          "To talk to Grok: XAI_API_KEY=xai-… scripts/demo";
+      } else {
+        banner.className = "banner banner-live";
+        banner.textContent = "LIVE — this proxy talks to x.ai with the site owner's key.";
+      }
+    }).catch(function () {
+      banner.className = "banner banner-down";
+      banner.textContent = "The proxy is not answering.";
+    });
+  }
+
+  // The client picker: the page reloads with ?client=ID and embeds the widget for it.
+  var picker = $("client");
+  if (picker) {
+    var client = new URLSearchParams(location.search).get("client") || "demo";
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(client)) client = "demo";
+    picker.value = client;
+    var tag = document.createElement("script");
+    tag.src = "/widget.js";
+    tag.async = true;
+    tag.setAttribute("data-client-id", client);
+    document.body.appendChild(tag);
+    $("snippet").textContent = '<script src="' + location.origin + '/widget.js" data-client-id="' + client + '" async></' + 'script>';
+  }
+
+  // Live diagnostics from the widget's events.
+  var log = $("diag-log");
+  function note(text) {
+    if (!log) return;
+    var li = document.createElement("li");
+    li.textContent = new Date().toLocaleTimeString() + "  " + text;
+    log.insertBefore(li, log.firstChild);
+    while (log.children.length > 20) log.removeChild(log.lastChild);
+  }
+  document.addEventListener("grokwidget:opened", function () { note("opened"); });
+  document.addEventListener("grokwidget:closed", function () { note("closed"); });
+  document.addEventListener("grokwidget:message", function (e) {
+    var d = e.detail || {};
+    note(d.role + ": " + String(d.text || "").slice(0, 80));
+    if (d.role === "assistant" && $("diag-response")) {
+      $("diag-response").textContent = d.response_id || "—";
+      var u = d.usage || {};
+      $("diag-usage").textContent = u.input_tokens + " in / " + u.output_tokens + " out / " + u.total_tokens +
+        " total tokens" + (u.cost_usd != null ? " ($" + u.cost_usd.toFixed(6) + ")" : "");
     }
-  }).catch(function () {
-    banner.className = "banner banner-down";
-    banner.textContent = "The proxy is not answering.";
   });
+  document.addEventListener("grokwidget:error", function (e) {
+    var d = e.detail || {};
+    note("error " + d.code + ": " + d.message);
+    if ($("diag-error")) $("diag-error").textContent = d.code + " — " + d.message;
+  });
+
+  var call = function (id, f) { var b = $(id); if (b) b.addEventListener("click", f); };
+  call("api-open", function () { window.GrokWidget && window.GrokWidget.open(); });
+  call("api-send", function () { window.GrokWidget && window.GrokWidget.send("What can you do?"); });
+  call("api-close", function () { window.GrokWidget && window.GrokWidget.close(); });
 })();

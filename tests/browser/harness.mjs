@@ -70,6 +70,8 @@ export async function startStack(pages = { '/': (u) => ({ html: hostPage(u) }) }
   writeFileSync(config, `
 widget_dir = "${join(ROOT, 'target/widget-dist')}"
 site_dir = "${join(ROOT, 'demo-site')}"
+# Upstream failures reach the widget at once, so tests can see how it shows them.
+retry_max = 0
 
 [[clients]]
 id = "demo"
@@ -113,6 +115,20 @@ export async function openPage(stack, { width = 1280, height = 800 } = {}) {
   });
   return { page, context, seen };
 }
+
+/// Talks to the fake x.ai's `/_control` channel (faults, delays, reset).
+export async function control(stack, method, path, body) {
+  const r = await fetch(`${stack.fakeUrl}/_control/${path}`, {
+    method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`control ${path}: ${r.status} ${await r.text()}`);
+}
+
+export const setDelays = (stack, first_token_ms, per_delta_ms) =>
+  control(stack, 'PUT', 'delays', { first_token_ms, per_delta_ms, tts_first_audio_ms: 0, tts_per_chunk_ms: 0 });
+export const addFault = (stack, kind, times = 1, path = '/v1/responses') =>
+  control(stack, 'POST', 'faults', { path, times, kind });
+export const resetFake = (stack) => control(stack, 'POST', 'reset');
 
 export async function screenshot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });

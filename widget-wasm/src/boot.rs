@@ -71,6 +71,33 @@ pub fn is_hex_color(s: &str) -> bool {
     matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
 
+/// The text colour for an accent background: white or near-black, whichever contrasts more
+/// (WCAG relative luminance), so any site colour keeps AA contrast for titles and buttons.
+pub fn text_on(accent: &str) -> &'static str {
+    let hex = accent.trim_start_matches('#');
+    let channel = |i: usize| {
+        let v = if hex.len() == 3 {
+            u8::from_str_radix(&hex[i..=i], 16).map(|v| v * 17)
+        } else {
+            u8::from_str_radix(hex.get(i * 2..i * 2 + 2).unwrap_or("00"), 16)
+        }
+        .unwrap_or(0);
+        // Gamma 2 instead of the exact sRGB curve: close enough to pick the better side (near
+        // the crossover both give about 4.5:1), and it keeps `powf` (2 KB of libm) out.
+        let c = f32::from(v) / 255.0;
+        c * c
+    };
+    let l = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+    // #111827 has a luminance of about 0.0116.
+    let with_white = 1.05 / (l + 0.05);
+    let with_dark = (l + 0.05) / (0.0116 + 0.05);
+    if with_white >= with_dark {
+        "#fff"
+    } else {
+        "#111827"
+    }
+}
+
 /// Creates `<grok-chat-widget>` at the end of `<body>` with an open shadow root holding the
 /// styles and the element Leptos mounts into.
 pub fn create_host(settings: &Settings) -> Option<HtmlElement> {
@@ -81,14 +108,40 @@ pub fn create_host(settings: &Settings) -> Option<HtmlElement> {
     let shadow = host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .ok()?;
-    let style = document.create_element("style").ok()?;
-    style.set_text_content(Some(STYLES));
-    shadow.append_child(&style).ok()?;
+    if !adopt_styles(&shadow) {
+        let style = document.create_element("style").ok()?;
+        style.set_text_content(Some(STYLES));
+        shadow.append_child(&style).ok()?;
+    }
     let root: HtmlElement = document.create_element("div").ok()?.dyn_into().ok()?;
     root.set_class_name("gw-root");
     shadow.append_child(&root).ok()?;
     document.body()?.append_child(&host).ok()?;
     Some(root)
+}
+
+/// Gives the shadow root its styles as a constructed stylesheet: unlike a `<style>` element,
+/// it needs no `style-src 'unsafe-inline'` (or hash) in the host page's CSP. Reached through
+/// `Reflect` because `adoptedStyleSheets` is an unstable web-sys API. False when unsupported.
+fn adopt_styles(shadow: &web_sys::ShadowRoot) -> bool {
+    let adopt = || -> Result<(), JsValue> {
+        let ctor: js_sys::Function =
+            js_sys::Reflect::get(&window(), &"CSSStyleSheet".into())?.dyn_into()?;
+        let sheet = js_sys::Reflect::construct(&ctor, &js_sys::Array::new())?;
+        let replace: js_sys::Function =
+            js_sys::Reflect::get(&sheet, &"replaceSync".into())?.dyn_into()?;
+        replace.call1(&sheet, &STYLES.into())?;
+        if !js_sys::Reflect::has(shadow, &"adoptedStyleSheets".into())? {
+            return Err(JsValue::NULL);
+        }
+        js_sys::Reflect::set(
+            shadow,
+            &"adoptedStyleSheets".into(),
+            &js_sys::Array::of1(&sheet),
+        )?;
+        Ok(())
+    };
+    adopt().is_ok()
 }
 
 /// Replaces the loader's queuing stubs with real methods and replays what was queued.
@@ -157,5 +210,14 @@ mod tests {
         assert!(is_hex_color("#abc"));
         assert!(!is_hex_color("red;background:url(x)"));
         assert!(!is_hex_color("#12345g"));
+    }
+
+    #[test]
+    fn text_on_an_accent_keeps_contrast() {
+        assert_eq!(text_on("#1d4ed8"), "#fff");
+        assert_eq!(text_on("#7c3aed"), "#fff");
+        assert_eq!(text_on("#fbbf24"), "#111827");
+        assert_eq!(text_on("#fff"), "#111827");
+        assert_eq!(text_on("#000"), "#fff");
     }
 }

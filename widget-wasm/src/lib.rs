@@ -3,14 +3,19 @@
 //! Layout:
 //! - [`boot`]: reads the settings the loader took from the `<script>` tag, creates the host
 //!   element and its shadow root, and installs the host-page API (`window.GrokWidget`).
-//! - [`components`]: one component per file (launcher, panel).
-//! - [`api`]: talks to the proxy.
+//! - [`components`]: one component per file (launcher, panel, transcript, composer) and the
+//!   DOM renderer of markdown nodes.
+//! - [`state`]: the chat store and its persistence in `localStorage`.
+//! - [`markdown`]: the safe markdown subset replies are shown in (pure).
+//! - [`api`]: talks to the proxy; the SSE parser (pure).
 //! - [`browser`]: the only place that touches `web_sys` callbacks.
 
 pub mod api;
 pub mod boot;
 pub mod browser;
 pub mod components;
+pub mod markdown;
+pub mod state;
 
 use leptos::prelude::*;
 
@@ -28,6 +33,7 @@ pub fn start() {
     boot::install_host_api(ui);
     leptos::mount::mount_to(mount_point, move || {
         provide_context(ui);
+        ui.chat.persist_effect();
         view! { <components::App /> }
     })
     .forget();

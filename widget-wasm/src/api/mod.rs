@@ -1,5 +1,8 @@
 //! Talks to the proxy.
 
+pub mod chat;
+pub mod sse;
+
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 

@@ -1,13 +1,19 @@
 //! The widget's components, one per file, and the UI state they share through context.
 
+mod composer;
 mod launcher;
+pub mod markdown;
 mod panel;
+mod transcript;
 
 use leptos::prelude::*;
 
 use crate::boot::Settings;
+use crate::state::Chat;
+pub use composer::Composer;
 pub use launcher::Launcher;
 pub use panel::Panel;
+pub use transcript::Transcript;
 
 /// UI state shared by the components. `Copy`: every field is an arena-allocated signal.
 #[derive(Clone, Copy)]
@@ -18,8 +24,9 @@ pub struct UiState {
     pub greeting: RwSignal<String>,
     pub accent: RwSignal<String>,
     pub demo_mode: RwSignal<bool>,
-    /// Set when the proxy could not be reached; shown in the panel.
+    /// A note shown in the log (the proxy could not be reached, an unsupported feature).
     pub notice: RwSignal<Option<String>>,
+    pub chat: Chat,
 }
 
 impl UiState {
@@ -30,6 +37,7 @@ impl UiState {
             .clone()
             .unwrap_or_else(|| "#1d4ed8".into());
         let open = settings.open_on_load;
+        let chat = Chat::new(settings.client_id.clone(), settings.proxy_url.clone());
         Self {
             settings: StoredValue::new(settings),
             open: RwSignal::new(open),
@@ -38,6 +46,7 @@ impl UiState {
             accent: RwSignal::new(accent),
             demo_mode: RwSignal::new(false),
             notice: RwSignal::new(None),
+            chat,
         }
     }
 
@@ -51,9 +60,12 @@ impl UiState {
     /// `window.GrokWidget.send(text)` from the host page.
     pub fn send_from_host(&self, text: String) {
         self.set_open(true);
-        // Chat arrives with the chat issue; until then the text is shown so nothing is lost.
-        self.notice
-            .set(Some(format!("Message not sent yet: {text}")));
+        if self.chat.busy.get_untracked() {
+            // A reply is arriving: keep the text in the box rather than drop it.
+            self.chat.draft.set(text);
+        } else {
+            self.chat.send(text);
+        }
     }
 }
 
@@ -61,18 +73,15 @@ impl UiState {
 pub fn App() -> impl IntoView {
     let ui = expect_context::<UiState>();
     let launcher_ref = NodeRef::<leptos::html::Button>::new();
-    let side = move || {
-        if ui.settings.with_value(|s| s.position_left) {
-            "gw-left"
-        } else {
-            "gw-right"
-        }
-    };
+    let left = ui.settings.with_value(|s| s.position_left);
     view! {
-        <div class=move || format!("gw-app {}{}", side(), if ui.open.get() { " gw-open" } else { "" }) style=move || format!("--gw-accent: {}", ui.accent.get())>
-            <Show when=move || ui.open.get()>
-                <Panel launcher=launcher_ref />
-            </Show>
+        <div
+            class=if left { "gw-app gw-left" } else { "gw-app gw-right" }
+            class:gw-open=move || ui.open.get()
+            style:--gw-accent=move || ui.accent.get()
+            style:--gw-on-accent=move || crate::boot::text_on(&ui.accent.get())
+        >
+            {move || ui.open.get().then(|| view! { <Panel launcher=launcher_ref /> })}
             <Launcher node_ref=launcher_ref />
         </div>
     }

@@ -1,25 +1,33 @@
-//! The chat panel: title bar, message log, close.
+//! The chat panel: title bar (new conversation, mute, close), message log, composer.
 
 use leptos::prelude::*;
 
-use super::UiState;
+use super::{Composer, Transcript, UiState};
 
 #[component]
 pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
     let ui = expect_context::<UiState>();
+    let chat = ui.chat;
     let close = move || {
         ui.set_open(false);
         if let Some(button) = launcher.get_untracked() {
             let _ = button.focus();
         }
     };
-    let close_button = NodeRef::<leptos::html::Button>::new();
-    // Focus moves into the panel when it opens, so keyboard users land in it.
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    // Focus moves to the message box when the panel opens, so keyboard users can type at once.
     Effect::new(move |_| {
-        if let Some(b) = close_button.get() {
-            let _ = b.focus();
+        if let Some(i) = input.get() {
+            let _ = i.focus();
         }
     });
+    let new_conversation = move || {
+        chat.new_conversation();
+        ui.notice.set(None);
+        if let Some(i) = input.get_untracked() {
+            let _ = i.focus();
+        }
+    };
     view! {
         <section
             class="gw-panel"
@@ -34,19 +42,38 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
         >
             <header class="gw-header">
                 <h2 class="gw-title">{move || ui.title.get()}</h2>
-                <Show when=move || ui.demo_mode.get()>
+                {move || ui.demo_mode.get().then(|| view! {
                     <span class="gw-badge" title="Answers come from the offline fake x.ai, not Grok">"Demo"</span>
-                </Show>
-                <button class="gw-icon" type="button" aria-label="Close chat" node_ref=close_button on:click=move |_| close()>
+                })}
+                <button class="gw-icon" type="button" aria-label="New conversation" title="New conversation" on:click=move |_| new_conversation()>
+                    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                        <path fill="currentColor" d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z" />
+                    </svg>
+                </button>
+                <button
+                    class="gw-icon"
+                    type="button"
+                    aria-label=move || if chat.muted.get() { "Unmute replies" } else { "Mute replies" }
+                    title=move || if chat.muted.get() { "Unmute replies" } else { "Mute replies" }
+                    on:click=move |_| chat.muted.update(|m| *m = !*m)
+                >
+                    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                        <path fill="currentColor" d="M4 9v6h4l5 5V4L8 9H4z" />
+                        <path fill="currentColor" d=move || if chat.muted.get() {
+                            "m16.6 8.2 1.4-1.4 2.1 2.1 2.1-2.1 1.4 1.4-2.1 2.1 2.1 2.1-1.4 1.4-2.1-2.1-2.1 2.1-1.4-1.4 2.1-2.1z"
+                        } else {
+                            "M16.5 12a4.5 4.5 0 0 0-2.5-4v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z"
+                        } />
+                    </svg>
+                </button>
+                <button class="gw-icon" type="button" aria-label="Close chat" title="Close chat" on:click=move |_| close()>
                     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4L12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z" />
                     </svg>
                 </button>
             </header>
-            <div class="gw-log" role="log" aria-live="polite">
-                <p class="gw-msg gw-assistant">{move || ui.greeting.get()}</p>
-                {move || ui.notice.get().map(|n| view! { <p class="gw-notice" role="status">{n}</p> })}
-            </div>
+            <Transcript />
+            <Composer input=input />
         </section>
     }
 }

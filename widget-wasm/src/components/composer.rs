@@ -1,0 +1,60 @@
+//! The message box with Send / Stop generating and the microphone button.
+
+use leptos::prelude::*;
+
+use super::UiState;
+
+#[component]
+pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
+    let ui = expect_context::<UiState>();
+    let chat = ui.chat;
+    let send = move || {
+        let text = chat.draft.get_untracked();
+        chat.send(text);
+    };
+    view! {
+        <form class="gw-composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+            <textarea
+                class="gw-input"
+                rows="1"
+                aria-label="Message"
+                placeholder="Type a message…"
+                maxlength="4000"
+                node_ref=input
+                prop:value=move || chat.draft.get()
+                on:input=move |ev| chat.draft.set(event_target_value(&ev))
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    // Enter sends, Shift+Enter is a new line; never while an IME is composing.
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        send();
+                    }
+                }
+            ></textarea>
+            <button
+                type="button"
+                class="gw-icon gw-mic"
+                aria-label="Voice input"
+                aria-disabled="true"
+                title="Voice input is not available yet"
+                on:click=move |_| ui.notice.set(Some("Voice input is not available yet. Please type your message.".into()))
+            >
+                <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+                    <path fill="currentColor" d="M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11h-2z" />
+                </svg>
+            </button>
+            // One button that is Send or Stop generating, so keyboard focus stays on it.
+            <button
+                type="button"
+                class="gw-icon gw-send"
+                class:gw-stop=move || chat.busy.get()
+                aria-label=move || if chat.busy.get() { "Stop generating" } else { "Send" }
+                on:click=move |_| if chat.busy.get_untracked() { chat.stop() } else { send() }
+            >
+                <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+                    <path fill="currentColor" d=move || if chat.busy.get() { "M7 6h10a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H7a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1z" } else { "M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z" } />
+                </svg>
+            </button>
+        </form>
+    }
+}

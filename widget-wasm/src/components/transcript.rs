@@ -1,0 +1,108 @@
+//! The message log: greeting, messages (replies rendered as safe markdown), and the problem
+//! banner with Retry.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+
+use super::UiState;
+use crate::state::{Message, Role, Status};
+
+#[component]
+pub fn Transcript() -> impl IntoView {
+    let ui = expect_context::<UiState>();
+    let chat = ui.chat;
+    let log = NodeRef::<leptos::html::Div>::new();
+    // Keep the newest text in view while it streams, unless the visitor scrolled up to read.
+    let stick = StoredValue::new(true);
+    Effect::new(move |_| {
+        chat.messages.with(|list| {
+            if let Some(last) = list.last() {
+                last.text.track();
+                last.status.track();
+            }
+        });
+        chat.problem.track();
+        ui.notice.track();
+        if stick.get_value() {
+            // After this tick's rendering (the reply's markdown is drawn by its own effect).
+            request_animation_frame(move || {
+                if let Some(log) = log.get_untracked() {
+                    log.set_scroll_top(log.scroll_height());
+                }
+            });
+        }
+    });
+    let on_scroll = move |_| {
+        if let Some(log) = log.get_untracked() {
+            stick.set_value(log.scroll_height() - log.scroll_top() - log.client_height() < 40);
+        }
+    };
+    view! {
+        <div class="gw-log" role="log" aria-live="polite" aria-busy=move || chat.busy.get().to_string() node_ref=log on:scroll=on_scroll>
+            <div class="gw-msg gw-assistant"><p>{move || ui.greeting.get()}</p></div>
+            <For each=move || chat.messages.get() key=|m| m.id let:m>
+                <MessageView m=m />
+            </For>
+            {move || ui.notice.get().map(|n| view! { <p class="gw-notice" role="status">{n}</p> })}
+            {move || chat.problem.get().map(|p| {
+                let retry = p.retry.is_some();
+                view! {
+                    <div class="gw-problem" role="alert">
+                        <p>{p.message}</p>
+                        {retry.then(|| view! {
+                            <button type="button" class="gw-retry" on:click=move |_| chat.retry()>"Retry"</button>
+                        })}
+                    </div>
+                }
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn MessageView(m: Message) -> impl IntoView {
+    let body = NodeRef::<leptos::html::Div>::new();
+    if m.role == Role::Assistant {
+        Effect::new(move |_| {
+            let blocks = m.text.with(|t| crate::markdown::parse(t));
+            if let Some(el) = body.get() {
+                super::markdown::render_into(&el, &blocks);
+            }
+        });
+    }
+    let class = match m.role {
+        Role::User => "gw-msg gw-user",
+        Role::Assistant => "gw-msg gw-assistant",
+    };
+    // One closure, no type-erased views: each note is a fixed text.
+    let note = move || {
+        let text = match (m.role, m.status.get()) {
+            (Role::Assistant, Status::Stopped) => "Stopped",
+            (Role::Assistant, Status::Failed) => "Incomplete reply",
+            (Role::User, Status::Failed) => "Not sent",
+            _ => return None,
+        };
+        Some(view! { <p class="gw-note">{text}</p> })
+    };
+    let typing = move || {
+        (m.role == Role::Assistant && m.status.get() == Status::Streaming && m.text.with(String::is_empty)).then(|| view! {
+            <span class="gw-typing" role="status"><span></span><span></span><span></span><span class="gw-sr">"Writing a reply…"</span></span>
+        })
+    };
+    let status = move || match m.status.get() {
+        Status::Done => "done",
+        Status::Streaming => "streaming",
+        Status::Stopped => "stopped",
+        Status::Failed => "failed",
+    };
+    view! {
+        <div class=class data-status=status>
+            {match m.role {
+                Role::User => Either::Left(view! { <p class="gw-text">{move || m.text.get()}</p> }),
+                Role::Assistant => Either::Right(view! { <div class="gw-md" node_ref=body></div> }),
+            }}
+            {typing}
+            {note}
+        </div>
+    }
+}

@@ -1,0 +1,177 @@
+//! The conversation in `localStorage`, one versioned key per client id.
+//!
+//! Stored as JSON written and read with the browser's `JSON` (no serde_json in the bundle).
+//! Reading is tolerant: corrupt JSON, a wrong shape or unknown entries give an empty or partial
+//! conversation, never a failed start. Storage may be missing or throw (private mode,
+//! sandboxed frames, quota): then the widget simply does not remember.
+
+use js_sys::{Array, JSON, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+use super::{Role, Status};
+
+/// Bump when the stored shape changes incompatibly; old keys are then ignored.
+pub const VERSION: u32 = 1;
+/// How many messages are kept; older ones are dropped first.
+pub const MAX_MESSAGES: usize = 200;
+
+/// One message as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Saved {
+    pub role: Role,
+    pub text: String,
+    pub status: Status,
+}
+
+/// A conversation as stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Conversation {
+    pub previous_response_id: Option<String>,
+    pub messages: Vec<Saved>,
+    /// Text typed but not sent (a failed send puts it back here).
+    pub draft: String,
+}
+
+pub fn key(client_id: &str) -> String {
+    format!("grokwidget:v{VERSION}:{client_id}")
+}
+
+const PREFS_KEY: &str = "grokwidget:v1:prefs";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn set(obj: &Object, k: &str, v: &JsValue) {
+    let _ = Reflect::set(obj, &k.into(), v);
+}
+
+fn get(obj: &JsValue, k: &str) -> JsValue {
+    Reflect::get(obj, &k.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Done | Status::Streaming => "done",
+        Status::Stopped => "stopped",
+        Status::Failed => "failed",
+    }
+}
+
+/// Serialises `c` as JSON.
+pub fn to_json(c: &Conversation) -> String {
+    let obj = Object::new();
+    set(&obj, "v", &VERSION.into());
+    if let Some(id) = &c.previous_response_id {
+        set(&obj, "previous_response_id", &id.into());
+    }
+    let skip = c.messages.len().saturating_sub(MAX_MESSAGES);
+    let list: Array = c.messages[skip..]
+        .iter()
+        .map(|m| {
+            let o = Object::new();
+            set(&o, "role", &role_name(m.role).into());
+            set(&o, "text", &m.text.as_str().into());
+            set(&o, "status", &status_name(m.status).into());
+            JsValue::from(o)
+        })
+        .collect();
+    set(&obj, "messages", &list);
+    if !c.draft.is_empty() {
+        set(&obj, "draft", &c.draft.as_str().into());
+    }
+    JSON::stringify(&obj)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
+/// Reads what [`to_json`] wrote; `None` if it is not a conversation of this version.
+pub fn from_json(json: &str) -> Option<Conversation> {
+    let v = JSON::parse(json).ok()?;
+    if get(&v, "v").as_f64() != Some(f64::from(VERSION)) {
+        return None;
+    }
+    let list = get(&v, "messages");
+    if !Array::is_array(&list) {
+        return None;
+    }
+    let messages = Array::from(&list)
+        .iter()
+        .filter_map(|m| {
+            let role = match get(&m, "role").as_string()?.as_str() {
+                "user" => Role::User,
+                "assistant" => Role::Assistant,
+                _ => return None,
+            };
+            let status = match get(&m, "status").as_string().as_deref() {
+                Some("stopped") => Status::Stopped,
+                Some("failed") => Status::Failed,
+                _ => Status::Done,
+            };
+            Some(Saved {
+                role,
+                text: get(&m, "text").as_string()?,
+                status,
+            })
+        })
+        .collect();
+    Some(Conversation {
+        previous_response_id: get(&v, "previous_response_id")
+            .as_string()
+            .filter(|s| !s.is_empty()),
+        messages,
+        draft: get(&v, "draft").as_string().unwrap_or_default(),
+    })
+}
+
+pub fn load(client_id: &str) -> Conversation {
+    let key = key(client_id);
+    let Some(raw) = storage().and_then(|s| s.get_item(&key).ok().flatten()) else {
+        return Conversation::default();
+    };
+    from_json(&raw).unwrap_or_else(|| {
+        // Corrupt or from an incompatible version: forget it rather than fail every start.
+        if let Some(s) = storage() {
+            let _ = s.remove_item(&key);
+        }
+        Conversation::default()
+    })
+}
+
+pub fn save(client_id: &str, c: &Conversation) {
+    let Some(s) = storage() else { return };
+    if c.messages.is_empty() && c.previous_response_id.is_none() && c.draft.is_empty() {
+        let _ = s.remove_item(&key(client_id));
+    } else {
+        let _ = s.set_item(&key(client_id), &to_json(c));
+    }
+}
+
+/// Whether replies are muted: a preference of the visitor, kept across conversations.
+pub fn load_muted() -> bool {
+    storage()
+        .and_then(|s| s.get_item(PREFS_KEY).ok().flatten())
+        .and_then(|raw| JSON::parse(&raw).ok())
+        .is_some_and(|v| get(&v, "muted").is_truthy())
+}
+
+pub fn save_muted(muted: bool) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(
+            PREFS_KEY,
+            if muted {
+                r#"{"muted":true}"#
+            } else {
+                r#"{"muted":false}"#
+            },
+        );
+    }
+}

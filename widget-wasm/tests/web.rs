@@ -1,0 +1,186 @@
+//! Browser tests of the widget's logic that needs JavaScript: JSON through the browser's
+//! `JSON`, `localStorage`, and the DOM the markdown renderer builds. The pure parts (SSE framing,
+//! markdown parsing, error wording) are unit tests that run natively.
+//!
+//! Run: `CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! cargo test -p widget-wasm --target wasm32-unknown-unknown --test web`
+
+use wasm_bindgen_test::*;
+use widget_wasm::api::chat::{Event, Turn, parse_event, request_body};
+use widget_wasm::state::persist::{self, Conversation, Saved};
+use widget_wasm::state::{Role, Status};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn get(v: &wasm_bindgen::JsValue, k: &str) -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(v, &k.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn the_request_body_has_exactly_the_protocol_fields() {
+    let body = request_body(&Turn {
+        client_id: "demo",
+        message: "He said \"hi\"\n</script>",
+        previous_response_id: None,
+    });
+    let v = js_sys::JSON::parse(&body).unwrap();
+    let keys: Vec<String> = js_sys::Object::keys(&v.clone().into())
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect();
+    assert_eq!(keys, ["client_id", "message"]);
+    assert_eq!(
+        get(&v, "message").as_string().unwrap(),
+        "He said \"hi\"\n</script>"
+    );
+    let body = request_body(&Turn {
+        client_id: "demo",
+        message: "x",
+        previous_response_id: Some("resp_1"),
+    });
+    assert!(
+        body.contains(r#""previous_response_id":"resp_1""#),
+        "{body}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn stream_events_are_read_from_their_json() {
+    assert_eq!(
+        parse_event(r#"{"type":"delta","text":"Hel"}"#),
+        Some(Event::Delta("Hel".into()))
+    );
+    let Some(Event::Done(done)) = parse_event(
+        r#"{"type":"done","response_id":"r1","usage":{"input_tokens":3,"output_tokens":5,"total_tokens":8,"cost_usd":0.001}}"#,
+    ) else {
+        panic!("not done");
+    };
+    assert_eq!(done.response_id, "r1");
+    assert_eq!(done.usage.total_tokens, 8);
+    assert_eq!(done.usage.reasoning_tokens, 0);
+    assert_eq!(done.usage.cost_usd, Some(0.001));
+    assert_eq!(
+        parse_event(r#"{"type":"error","code":"upstream_timeout","message":"Too slow."}"#),
+        Some(Event::Error {
+            code: "upstream_timeout".into(),
+            message: "Too slow.".into()
+        })
+    );
+    // Voice events and anything newer are not errors.
+    assert_eq!(
+        parse_event(
+            r#"{"type":"audio","index":0,"text":"Hi.","audio_url":"data:audio/wav;base64,"}"#
+        ),
+        Some(Event::Other)
+    );
+    assert_eq!(
+        parse_event(r#"{"type":"future_thing"}"#),
+        Some(Event::Other)
+    );
+    // Garbage is skipped, never a crash.
+    assert_eq!(parse_event("{not json"), None);
+    assert_eq!(parse_event(r#"{"type":"delta"}"#), None);
+    assert_eq!(parse_event("null"), None);
+}
+
+fn sample() -> Conversation {
+    Conversation {
+        previous_response_id: Some("resp_9".into()),
+        messages: vec![
+            Saved {
+                role: Role::User,
+                text: "Hi \"there\" ✓".into(),
+                status: Status::Done,
+            },
+            Saved {
+                role: Role::Assistant,
+                text: "Half a rep".into(),
+                status: Status::Stopped,
+            },
+        ],
+        draft: "unsent".into(),
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_conversation_survives_the_round_trip() {
+    let json = persist::to_json(&sample());
+    assert!(json.starts_with(r#"{"v":1,"#), "{json}");
+    assert_eq!(persist::from_json(&json), Some(sample()));
+}
+
+#[wasm_bindgen_test]
+fn corrupt_or_foreign_data_is_tolerated() {
+    for bad in [
+        "",
+        "{",
+        "null",
+        "[]",
+        r#"{"v":2,"messages":[]}"#,
+        r#"{"v":1,"messages":{}}"#,
+    ] {
+        assert_eq!(persist::from_json(bad), None, "{bad}");
+    }
+    let partial = persist::from_json(
+        r#"{"v":1,"previous_response_id":5,"messages":[1,null,{"role":"system","text":"x"},{"role":"assistant"},{"role":"assistant","text":"ok","status":"weird"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(partial.previous_response_id, None);
+    assert_eq!(
+        partial.messages,
+        vec![Saved {
+            role: Role::Assistant,
+            text: "ok".into(),
+            status: Status::Done
+        }]
+    );
+}
+
+#[wasm_bindgen_test]
+fn only_the_newest_messages_are_kept() {
+    let mut c = sample();
+    c.messages = (0..persist::MAX_MESSAGES + 5)
+        .map(|i| Saved {
+            role: Role::User,
+            text: i.to_string(),
+            status: Status::Done,
+        })
+        .collect();
+    let back = persist::from_json(&persist::to_json(&c)).unwrap();
+    assert_eq!(back.messages.len(), persist::MAX_MESSAGES);
+    assert_eq!(back.messages[0].text, "5");
+}
+
+#[wasm_bindgen_test]
+fn local_storage_is_per_client_and_cleared_when_empty() {
+    persist::save("t-a", &sample());
+    assert_eq!(persist::load("t-a"), sample());
+    assert_eq!(persist::load("t-b"), Conversation::default());
+    persist::save("t-a", &Conversation::default());
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    assert_eq!(storage.get_item(&persist::key("t-a")).unwrap(), None);
+    storage.set_item(&persist::key("t-c"), "{garbage").unwrap();
+    assert_eq!(persist::load("t-c"), Conversation::default());
+    assert_eq!(
+        storage.get_item(&persist::key("t-c")).unwrap(),
+        None,
+        "corrupt data is removed"
+    );
+}
+
+#[wasm_bindgen_test]
+fn markdown_becomes_elements_and_markup_stays_text() {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let target = doc.create_element("div").unwrap();
+    let blocks = widget_wasm::markdown::parse(
+        "<img src=x onerror=alert(1)> **b** [ok](https://a.example) [no](javascript:alert(1))\n\n```\n<b>x</b>\n```",
+    );
+    widget_wasm::components::markdown::render_into(&target, &blocks);
+    assert!(target.query_selector("img, b, script").unwrap().is_none());
+    assert_eq!(
+        target.inner_html(),
+        "<p>&lt;img src=x onerror=alert(1)&gt; <strong>b</strong> \
+         <a href=\"https://a.example\" rel=\"noopener noreferrer\" target=\"_blank\">ok</a> no</p>\
+         <pre tabindex=\"0\"><code>&lt;b&gt;x&lt;/b&gt;</code></pre>"
+    );
+}
