@@ -66,6 +66,9 @@ pub struct ClientInfo {
     pub stt_language: String,
     /// True when the proxy talks to the built-in fake x.ai instead of Grok.
     pub demo_mode: bool,
+    /// When the site requires sessions: send it back as `X-Widget-Session` on chat requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<String>,
 }
 
 /// The one error body every `/api/*` route answers with.
@@ -134,6 +137,9 @@ pub mod codes {
     pub const ORIGIN_NOT_ALLOWED: &str = "origin_not_allowed";
     pub const RATE_LIMITED: &str = "rate_limited";
     pub const BUDGET_EXHAUSTED: &str = "budget_exhausted";
+    pub const CONVERSATION_TOO_LONG: &str = "conversation_too_long";
+    pub const SESSION_INVALID: &str = "session_invalid";
+    pub const UNAVAILABLE: &str = "unavailable";
     pub const CONVERSATION_NOT_FOUND: &str = "conversation_not_found";
     pub const UPSTREAM_ERROR: &str = "upstream_error";
     pub const UPSTREAM_UNAVAILABLE: &str = "upstream_unavailable";

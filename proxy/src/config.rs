@@ -92,6 +92,14 @@ pub struct RawConfig {
     pub max_body_bytes: Option<usize>,
     pub log_message_text: Option<bool>,
     pub key_check: Option<KeyCheck>,
+    pub redis_url: Option<String>,
+    pub redis_fail_open: Option<bool>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub max_concurrent_streams: Option<usize>,
+    pub admin_listen: Option<String>,
+    pub stream_send_timeout_secs: Option<u64>,
+    pub header_read_timeout_secs: Option<u64>,
+    pub body_read_timeout_secs: Option<u64>,
     #[serde(default)]
     pub voice: RawVoice,
     #[serde(default)]
@@ -124,6 +132,13 @@ pub struct RawClient {
     pub max_audio_secs: Option<u64>,
     pub max_audio_mb: Option<usize>,
     pub max_tts_chars: Option<usize>,
+    pub rate_per_ip: Option<u32>,
+    pub rate_per_session: Option<u32>,
+    pub rate_per_client: Option<u32>,
+    pub daily_token_budget: Option<u64>,
+    pub daily_usd_budget: Option<f64>,
+    pub max_turns: Option<u32>,
+    pub session_tokens: Option<bool>,
 }
 
 /// `[voice]`: text-to-speech settings shared by all clients.
@@ -230,6 +245,8 @@ pub struct EnvOverrides {
     pub demo_mode: Option<String>,
     pub widget_dir: Option<String>,
     pub site_dir: Option<String>,
+    pub redis_url: Option<String>,
+    pub session_secret: Option<String>,
 }
 
 impl EnvOverrides {
@@ -244,6 +261,8 @@ impl EnvOverrides {
             demo_mode: get("PROXY_DEMO_MODE"),
             widget_dir: get("PROXY_WIDGET_DIR"),
             site_dir: get("PROXY_SITE_DIR"),
+            redis_url: get("PROXY_REDIS_URL"),
+            session_secret: get("PROXY_SESSION_SECRET"),
         }
     }
 }
@@ -279,6 +298,22 @@ pub struct Config {
     /// Log visitors' messages and replies (off by default: they are personal data).
     pub log_message_text: bool,
     pub key_check: KeyCheck,
+    /// Shared limits, budgets and conversation records for several replicas.
+    pub redis_url: Option<String>,
+    /// With Redis unreachable: allow turns (true) or refuse them (false, the default).
+    pub redis_fail_open: bool,
+    /// Peers whose `X-Forwarded-For` is believed (a load balancer in front of the proxy).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Chat streams open at once across all visitors.
+    pub max_concurrent_streams: usize,
+    /// Where `/metrics` is served; when unset, `/metrics` answers loopback peers only.
+    pub admin_listen: Option<std::net::SocketAddr>,
+    /// A visitor who stops reading a stream for this long is disconnected.
+    pub stream_send_timeout: Duration,
+    pub header_read_timeout: Duration,
+    pub body_read_timeout: Duration,
+    /// Signs widget session tokens; from `PROXY_SESSION_SECRET`, else random per process.
+    pub session_secret: SessionSecret,
     pub voice: VoiceSettings,
     pub clients: Vec<ClientConfig>,
 }
@@ -329,6 +364,27 @@ pub struct ClientConfig {
     pub max_audio_bytes: usize,
     /// Characters of one reply sent to speech; the rest is left to the browser voice.
     pub max_tts_chars: usize,
+    /// Token buckets: messages per minute (and burst) per visitor IP, per session, per site.
+    pub rate_per_ip: u32,
+    pub rate_per_session: u32,
+    pub rate_per_client: u32,
+    /// Daily (UTC) budgets; 0 = none.
+    pub daily_token_budget: u64,
+    pub daily_micro_usd_budget: u64,
+    /// Turns one conversation may last before the visitor must start a new one.
+    pub max_turns: u32,
+    /// Issue signed session tokens and bind conversations to them.
+    pub session_tokens: bool,
+}
+
+/// The key that signs session tokens. Deliberately neither `Debug` nor `Display`.
+#[derive(Clone)]
+pub struct SessionSecret(Vec<u8>);
+
+impl SessionSecret {
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl Config {
@@ -460,6 +516,38 @@ impl Config {
             max_body_bytes: positive(raw.max_body_bytes, 64 * 1024, "max_body_bytes")?,
             log_message_text: raw.log_message_text.unwrap_or(false),
             key_check: raw.key_check.unwrap_or_default(),
+            redis_url: env
+                .redis_url
+                .clone()
+                .or(raw.redis_url)
+                .filter(|u| !u.trim().is_empty()),
+            redis_fail_open: raw.redis_fail_open.unwrap_or(false),
+            trusted_proxies: parse_cidrs(raw.trusted_proxies.unwrap_or_default())?,
+            max_concurrent_streams: positive(
+                raw.max_concurrent_streams,
+                256,
+                "max_concurrent_streams",
+            )?,
+            admin_listen: match raw.admin_listen {
+                Some(a) => Some(a.parse().map_err(|_| {
+                    ConfigError::Invalid(format!(
+                        "admin_listen \"{a}\" is not an address like 127.0.0.1:9090"
+                    ))
+                })?),
+                None => None,
+            },
+            stream_send_timeout: secs(
+                raw.stream_send_timeout_secs,
+                30,
+                "stream_send_timeout_secs",
+            )?,
+            header_read_timeout: secs(
+                raw.header_read_timeout_secs,
+                10,
+                "header_read_timeout_secs",
+            )?,
+            body_read_timeout: secs(raw.body_read_timeout_secs, 10, "body_read_timeout_secs")?,
+            session_secret: session_secret(env.session_secret.as_deref())?,
             voice: validate_voice(raw.voice)?,
             clients,
         })
@@ -467,6 +555,35 @@ impl Config {
 
     pub fn client(&self, id: &str) -> Option<&ClientConfig> {
         self.clients.iter().find(|c| c.id == id)
+    }
+}
+
+fn parse_cidrs(list: Vec<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list.iter()
+        .map(|c| {
+            c.parse::<ipnet::IpNet>()
+                .or_else(|_| c.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError::Invalid(format!(
+                        "trusted_proxies entry \"{c}\" is not an IP or CIDR"
+                    ))
+                })
+        })
+        .collect()
+}
+
+fn session_secret(from_env: Option<&str>) -> Result<SessionSecret, ConfigError> {
+    match from_env {
+        Some(s) if s.len() >= 32 => Ok(SessionSecret(s.as_bytes().to_vec())),
+        Some(_) => Err(ConfigError::Invalid(
+            "PROXY_SESSION_SECRET must be at least 32 characters".into(),
+        )),
+        None => {
+            use rand::RngCore;
+            let mut bytes = vec![0u8; 32];
+            rand::rng().fill_bytes(&mut bytes);
+            Ok(SessionSecret(bytes))
+        }
     }
 }
 
@@ -601,13 +718,28 @@ fn validate_client(raw: RawClient, allowed_models: &[String]) -> Result<ClientCo
         deferred_timeout,
         deferred_poll,
         max_input_tokens: raw.max_input_tokens,
-        max_output_tokens: raw.max_output_tokens,
+        max_output_tokens: Some(raw.max_output_tokens.unwrap_or(1024)),
         max_message_chars,
         allow_server_to_server: raw.allow_server_to_server.unwrap_or(false),
         tts_backend: raw.tts_backend.unwrap_or_default(),
         max_audio_secs: raw.max_audio_secs.unwrap_or(120).max(1),
         max_audio_bytes: raw.max_audio_mb.unwrap_or(8).max(1) * 1024 * 1024,
         max_tts_chars: raw.max_tts_chars.unwrap_or(3000).max(1),
+        rate_per_ip: raw.rate_per_ip.unwrap_or(20).max(1),
+        rate_per_session: raw.rate_per_session.unwrap_or(20).max(1),
+        rate_per_client: raw.rate_per_client.unwrap_or(600).max(1),
+        daily_token_budget: raw.daily_token_budget.unwrap_or(0),
+        daily_micro_usd_budget: match raw.daily_usd_budget {
+            Some(d) if d.is_finite() && d >= 0.0 => (d * 1_000_000.0).round() as u64,
+            Some(_) => {
+                return Err(invalid(
+                    "daily_usd_budget must be a positive number of dollars".into(),
+                ));
+            }
+            None => 0,
+        },
+        max_turns: raw.max_turns.unwrap_or(50).max(1),
+        session_tokens: raw.session_tokens.unwrap_or(false),
         allowed_origins,
         model: raw.model,
         instructions: raw.instructions,

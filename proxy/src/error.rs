@@ -33,6 +33,16 @@ pub enum AppError {
     RateLimited { retry_after_secs: Option<u64> },
     #[error("this conversation has expired; start a new conversation")]
     ConversationNotFound,
+    #[error("the assistant is unavailable right now; please come back later")]
+    BudgetExhausted,
+    #[error("the service is temporarily unavailable; please try again shortly")]
+    LimitsUnavailable,
+    #[error("this conversation has reached its length limit; please start a new conversation")]
+    ConversationTooLong,
+    #[error("your chat session has expired; please reload the page")]
+    SessionInvalid,
+    #[error("the assistant is very busy right now; please try again in a moment")]
+    Overloaded,
     #[error("the assistant could not answer right now; please try again")]
     Upstream,
     #[error("the assistant is busy right now; please try again shortly")]
@@ -55,7 +65,11 @@ impl AppError {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::OriginNotAllowed => StatusCode::FORBIDDEN,
+            AppError::OriginNotAllowed | AppError::SessionInvalid => StatusCode::FORBIDDEN,
+            AppError::BudgetExhausted | AppError::LimitsUnavailable | AppError::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::ConversationTooLong => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Upstream => StatusCode::BAD_GATEWAY,
             AppError::UpstreamUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -73,6 +87,10 @@ impl AppError {
             AppError::PayloadTooLarge | AppError::MessageTooLong(_) => codes::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => codes::UNSUPPORTED_MEDIA_TYPE,
             AppError::OriginNotAllowed => codes::ORIGIN_NOT_ALLOWED,
+            AppError::SessionInvalid => codes::SESSION_INVALID,
+            AppError::BudgetExhausted => codes::BUDGET_EXHAUSTED,
+            AppError::LimitsUnavailable | AppError::Overloaded => codes::UNAVAILABLE,
+            AppError::ConversationTooLong => codes::CONVERSATION_TOO_LONG,
             AppError::RateLimited { .. } => codes::RATE_LIMITED,
             AppError::ConversationNotFound => codes::CONVERSATION_NOT_FOUND,
             AppError::Upstream => codes::UPSTREAM_ERROR,
@@ -86,6 +104,7 @@ impl AppError {
         match self {
             AppError::RateLimited { retry_after_secs }
             | AppError::UpstreamUnavailable { retry_after_secs } => *retry_after_secs,
+            AppError::LimitsUnavailable | AppError::Overloaded => Some(5),
             _ => None,
         }
     }

@@ -10,11 +10,14 @@
 //! - [`telemetry`]: log set-up.
 
 pub mod audio;
+pub mod client_ip;
 pub mod config;
 pub mod error;
 pub mod keycheck;
+pub mod limits;
 pub mod routes;
 pub mod sentences;
+pub mod session;
 pub mod speech;
 pub mod startup;
 pub mod telemetry;

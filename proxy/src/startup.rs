@@ -7,7 +7,14 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tracing::{info, warn};
 
 use crate::config::{Config, KeyCheck};
@@ -65,40 +72,66 @@ impl Application {
 
     /// Serves until `stop` completes. Then it stops accepting connections and lets in-flight
     /// requests (streams included) finish, for at most the configured grace period.
+    ///
+    /// hyper-util's server is used directly (not `axum::serve`) for the header read timeout: a
+    /// client that trickles its headers must not hold a connection open.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let grace = self.state.config.shutdown_grace;
-        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let config = Arc::clone(&self.state.config);
+        if let Some(admin) = config.admin_listen {
+            let listener = TcpListener::bind(admin).await?;
+            info!(addr = %listener.local_addr()?, "metrics listening");
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, routes::metrics_router()).await;
+            });
+        }
         let app = routes::router(self.state);
-        let mut graceful_rx = stopping_tx.subscribe();
-        let server = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = graceful_rx.wait_for(|s| *s).await;
-        });
-        tokio::spawn(async move {
-            stop.await;
-            info!("shutdown requested; draining in-flight requests");
-            let _ = stopping_tx.send(true);
-        });
-        let deadline = async move {
-            let _ = stopping_rx.wait_for(|s| *s).await;
-            tokio::time::sleep(grace).await;
-        };
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout);
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        tokio::pin!(stop);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let svc = app
+                .clone()
+                .map_request(move |mut req: axum::extract::Request<Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    req
+                });
+            let conn = builder
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc))
+                .into_owned();
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+        }
+        drop(self.listener);
+        info!("shutdown requested; draining in-flight requests");
         tokio::select! {
-            result = server => {
-                info!("stopped");
-                result
-            }
-            () = deadline => {
-                warn!(grace_secs = grace.as_secs(), "drain deadline passed; closing remaining connections");
-                Ok(())
+            () = graceful.shutdown() => info!("stopped"),
+            () = tokio::time::sleep(config.shutdown_grace) => {
+                warn!(grace_secs = config.shutdown_grace.as_secs(), "drain deadline passed; closing remaining connections");
             }
         }
+        Ok(())
     }
 }
 

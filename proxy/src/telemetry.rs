@@ -1,4 +1,4 @@
-//! Log set-up: one structured line per event, to stderr.
+//! Log set-up (one structured line per event, to stderr) and the Prometheus metrics recorder.
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -29,4 +29,31 @@ pub fn init(format: LogFormat) {
             )
             .init(),
     }
+}
+
+/// The process-wide Prometheus recorder, installed on first use.
+pub fn metrics_handle() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+        std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let latency = [
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+        ];
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &latency)
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Suffix("_seconds_total".into()), &latency)
+            })
+            .map(PrometheusBuilder::build_recorder);
+        match recorder {
+            Ok(recorder) => {
+                let handle = recorder.handle();
+                // Another recorder may already be installed (tests); metrics then go there.
+                let _ = metrics::set_global_recorder(recorder);
+                handle
+            }
+            Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+        }
+    })
 }

@@ -1,16 +1,38 @@
-//! `GET /api/clients/{client_id}`: the public part of a site's configuration.
+//! `GET /api/clients/{client_id}`: the public part of a site's configuration, and a session
+//! token when the site uses them.
 
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
 use protocol::ClientInfo;
 
 use super::AppState;
 use crate::error::{AppError, Json};
+use crate::session;
 
 pub async fn get_client(
     State(state): State<AppState>,
     Path(client_id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<ClientInfo>, AppError> {
     let client = state.client(&client_id)?;
+    // Browsers leave `Origin` off same-origin GETs; when present it must be one of the site's.
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|o| o.to_str().unwrap_or("null"));
+    if let Some(o) = origin
+        && !client.allowed_origins.iter().any(|a| a == o)
+    {
+        return Err(AppError::OriginNotAllowed);
+    }
+    let session_token = match (client.session_tokens, origin) {
+        (true, Some(o)) => Some(session::issue(
+            &state.config.session_secret,
+            &client.id,
+            o,
+            session::now(),
+        )),
+        _ => None,
+    };
     Ok(Json(ClientInfo {
         client_id: client.id.clone(),
         title: client.title.clone(),
@@ -21,5 +43,6 @@ pub async fn get_client(
         default_voice: client.voice.clone(),
         stt_language: client.stt_language.clone(),
         demo_mode: state.config.demo_mode,
+        session_token,
     }))
 }

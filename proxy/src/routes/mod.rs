@@ -7,20 +7,28 @@ mod health;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Method, header};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
+use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::{ClientConfig, Config};
 use crate::error::AppError;
+use crate::limits::Limits;
 use crate::upstream::chat::ChatService;
 use crate::upstream::voice::VoiceService;
 
 pub use assets::WidgetAssets;
+pub use health::metrics_router;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -30,10 +38,15 @@ pub struct AppState {
     pub assets: Arc<Option<WidgetAssets>>,
     pub chat: ChatService,
     pub voice: VoiceService,
+    pub limits: Arc<Limits>,
+    /// The global cap on upstream calls in flight (chat streams and JSON turns).
+    pub upstream_slots: Arc<Semaphore>,
 }
 
 impl AppState {
     pub fn new(config: Arc<Config>) -> anyhow::Result<Self> {
+        // Install the recorder before the first request records anything.
+        crate::telemetry::metrics_handle();
         let assets = match &config.widget_dir {
             Some(dir) => Some(WidgetAssets::discover(dir)?),
             None => None,
@@ -43,14 +56,14 @@ impl AppState {
             .iter()
             .map(|c| (c.id.clone(), Arc::new(c.clone())))
             .collect();
-        let chat = ChatService::new(&config)?;
-        let voice = VoiceService::new(&config)?;
         Ok(Self {
-            config,
+            chat: ChatService::new(&config)?,
+            voice: VoiceService::new(&config)?,
+            limits: Arc::new(Limits::new(&config)?),
+            upstream_slots: Arc::new(Semaphore::new(config.max_concurrent_streams)),
             clients: Arc::new(clients),
             assets: Arc::new(assets),
-            chat,
-            voice,
+            config,
         })
     }
 
@@ -67,6 +80,8 @@ impl AppState {
     }
 }
 
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/clients/{client_id}", get(clients::get_client))
@@ -74,13 +89,43 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/stream", post(chat::chat_stream))
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        // A body trickled in byte by byte must not hold a connection forever.
+        .layer(RequestBodyTimeoutLayer::new(state.config.body_read_timeout))
         .layer(cors(&state.config));
-    Router::new()
+    let mut app = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .nest("/api", api)
-        .merge(assets::router(&state))
-        .layer(TraceLayer::new_for_http())
+        .merge(assets::router(&state));
+    if state.config.admin_listen.is_none() {
+        app = app.route("/metrics", get(health::metrics_local_only));
+    }
+    app.layer(middleware::from_fn(http_metrics))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Requests by route and status, and their latency (to the response head, for streams).
+async fn http_metrics(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "other".to_owned(), |p| p.as_str().to_owned());
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
 }
 
 /// CORS for `/api/*`: only origins some client allows get an answer to a preflight.
@@ -96,6 +141,10 @@ fn cors(config: &Config) -> CorsLayer {
             allowed.contains(origin)
         }))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-widget-session"),
+        ])
+        .expose_headers([header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(600))
 }

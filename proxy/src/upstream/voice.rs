@@ -135,6 +135,7 @@ impl VoiceService {
             text: text.to_owned(),
         };
         if let Some(clip) = self.cache.get(&key) {
+            metrics::counter!("tts_cache_hits_total").increment(1);
             info!(
                 backend = backend.as_str(),
                 voice,
@@ -183,10 +184,14 @@ impl VoiceService {
                     bytes = clip.data_url.len(),
                     "[TTS] Successfully generated audio"
                 );
+                metrics::counter!("tts_requests_total", "backend" => backend.as_str(), "result" => "ok").increment(1);
+                metrics::histogram!("tts_clip_duration_seconds")
+                    .record(duration_ms as f64 / 1000.0);
                 self.cache.put(key, clip.clone());
                 Ok(clip)
             }
             Err(e) => {
+                metrics::counter!("tts_requests_total", "backend" => backend.as_str(), "result" => e.code()).increment(1);
                 warn!(
                     backend = backend.as_str(), voice, chars = text.chars().count(), latency_ms,
                     error = %e, code = e.code(), "[TTS] Failed to generate audio"

@@ -133,3 +133,65 @@ fn the_binary_prints_its_address_serves_and_stops_on_sigterm() {
         "demo mode must be announced in the log: {stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_stream_lets_it_finish_then_exits_zero() {
+    use fake_xai::{Delays, FakeConfig, FakeXai};
+    let fake = FakeXai::start(FakeConfig {
+        api_key: crate::helpers::CANARY_KEY.into(),
+        delays: Delays {
+            first_token_ms: 0,
+            per_delta_ms: 60,
+            ..Delays::default()
+        },
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
+    let cfg = write_config(&format!("{CLIENTS}voice_enabled = false\n"));
+    let mut child = proxy(cfg.path())
+        .env("XAI_API_KEY", crate::helpers::CANARY_KEY)
+        .env("XAI_BASE_URL", fake.base_url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+
+    let reply = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen";
+    let mut resp = reqwest::Client::new()
+        .post(format!("{base}/api/chat/stream"))
+        .header("Origin", crate::helpers::ORIGIN)
+        .json(&serde_json::json!({"client_id": "demo", "message": format!("[[reply: {reply}]]")}))
+        .send()
+        .await
+        .unwrap();
+    let mut body = String::from_utf8_lossy(&resp.chunk().await.unwrap().unwrap()).into_owned();
+    assert!(
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap()
+            .success()
+    );
+    while let Some(chunk) = resp.chunk().await.unwrap() {
+        body.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(
+        body.contains("event: done"),
+        "the stream was cut by the shutdown: {body}"
+    );
+    let code = tokio::task::spawn_blocking(move || child.wait().unwrap().code())
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0));
+}

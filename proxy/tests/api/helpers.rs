@@ -121,6 +121,14 @@ impl Options {
         }
     }
 
+    /// Top-level settings and extra lines for the default client's table.
+    pub fn top(top_lines: &str, client_lines: &str) -> Self {
+        Self {
+            toml: format!("retry_budget_secs = 5\n{top_lines}\n{CLIENTS}{client_lines}\n"),
+            ..Self::default()
+        }
+    }
+
     /// The default client with extra lines appended to its table.
     pub fn with_client_lines(lines: &str) -> Self {
         Self {

@@ -1,0 +1,261 @@
+//! Several proxy processes sharing limits and budgets through a real `redis-server`, and what
+//! happens when Redis goes away. `.ci/install` installs redis-server; without it (outside CI)
+//! these tests say so and pass vacuously.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fake_xai::{FakeConfig, FakeXai};
+use futures_util::future::join_all;
+use serde_json::json;
+
+use crate::helpers::{CANARY_KEY, CLIENTS, ORIGIN};
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A throwaway redis-server on a loopback port, or `None` when it is not installed.
+async fn start_redis() -> Option<(Proc, u16)> {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var("CI").is_err(),
+            "redis-server must be installed in CI (.ci/install)"
+        );
+        eprintln!("redis-server is not installed; skipping");
+        return None;
+    }
+    let port = free_port();
+    let child = Proc(
+        Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some((child, port));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("redis-server did not start");
+}
+
+/// Starts the real proxy binary; returns it and its base URL.
+fn replica(config: &std::path::Path, fake: &FakeXai, redis_port: u16) -> (Proc, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_proxy"))
+        .args(["serve", "--config"])
+        .arg(config)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("XAI_API_KEY", CANARY_KEY)
+        .env("XAI_BASE_URL", fake.base_url())
+        .env("PROXY_REDIS_URL", format!("redis://127.0.0.1:{redis_port}"))
+        .env_remove("PROXY_DEMO_MODE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_owned();
+    (Proc(child), addr)
+}
+
+fn config(client_lines: &str, top: &str) -> tempfile::NamedTempFile {
+    let f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(
+        f.path(),
+        format!("{top}\n{CLIENTS}voice_enabled = false\n{client_lines}\n"),
+    )
+    .unwrap();
+    f
+}
+
+async fn post_all(http: &reqwest::Client, urls: &[String], n: usize) -> Vec<u16> {
+    join_all((0..n).map(|i| {
+        let req = http
+            .post(format!("{}/api/chat", urls[i % urls.len()]))
+            .header("Origin", ORIGIN)
+            .json(&json!({"client_id": "demo", "message": "hi"}));
+        async move { req.send().await.unwrap().status().as_u16() }
+    }))
+    .await
+}
+
+async fn fake() -> FakeXai {
+    FakeXai::start(FakeConfig {
+        api_key: CANARY_KEY.into(),
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_share_one_rate_limit() {
+    let Some((_redis, port)) = start_redis().await else {
+        return;
+    };
+    let fake = fake().await;
+    let cfg = config("rate_per_client = 5\nrate_per_ip = 1000", "");
+    let replicas: Vec<_> = (0..3).map(|_| replica(cfg.path(), &fake, port)).collect();
+    let urls: Vec<String> = replicas.iter().map(|(_, u)| u.clone()).collect();
+    let got = post_all(&reqwest::Client::new(), &urls, 30).await;
+    assert_eq!(got.iter().filter(|s| **s == 200).count(), 5, "{got:?}");
+    assert_eq!(fake.count("/v1/responses"), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_share_one_budget() {
+    let Some((_redis, port)) = start_redis().await else {
+        return;
+    };
+    let fake = fake().await;
+    // A budget one turn nearly fills: 99% of it after the first turn.
+    let http = reqwest::Client::new();
+    let probe_cfg = config("", "");
+    let (_probe, probe) = replica(probe_cfg.path(), &fake, port);
+    let one: serde_json::Value = http
+        .post(format!("{probe}/api/chat"))
+        .header("Origin", ORIGIN)
+        .json(&json!({"client_id": "demo", "message": "hi"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let budget = one["usage"]["total_tokens"].as_u64().unwrap() * 100 / 99;
+    // A fresh client id, so the probe's spending is not counted.
+    let cfg = config(
+        &format!("daily_token_budget = {budget}\nrate_per_ip = 1000\nrate_per_client = 1000"),
+        "",
+    );
+    let text = std::fs::read_to_string(cfg.path())
+        .unwrap()
+        .replace("id = \"demo\"", "id = \"shared\"");
+    let cfg_file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(cfg_file.path(), text).unwrap();
+    let replicas: Vec<_> = (0..3)
+        .map(|_| replica(cfg_file.path(), &fake, port))
+        .collect();
+    let urls: Vec<String> = replicas.iter().map(|(_, u)| u.clone()).collect();
+    let before = fake.count("/v1/responses");
+    let first = http
+        .post(format!("{}/api/chat", urls[0]))
+        .header("Origin", ORIGIN)
+        .json(&json!({"client_id": "shared", "message": "hi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let got = join_all((0..50).map(|i| {
+        let req = http
+            .post(format!("{}/api/chat", urls[i % 3]))
+            .header("Origin", ORIGIN)
+            .json(&json!({"client_id": "shared", "message": "hi"}));
+        async move { req.send().await.unwrap().status().as_u16() }
+    }))
+    .await;
+    let passed = got.iter().filter(|s| **s == 200).count();
+    assert!(
+        passed <= 1,
+        "{passed} turns passed 99% of a shared budget: {got:?}"
+    );
+    assert!(fake.count("/v1/responses") - before <= 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_going_away_fails_closed_or_open_as_configured() {
+    let Some((redis, port)) = start_redis().await else {
+        return;
+    };
+    let fake = fake().await;
+    let closed_cfg = config("", "");
+    let open_cfg = config("", "redis_fail_open = true");
+    let (_closed, closed) = replica(closed_cfg.path(), &fake, port);
+    let (_open, open) = replica(open_cfg.path(), &fake, port);
+    let http = reqwest::Client::new();
+    assert_eq!(
+        post_all(&http, std::slice::from_ref(&closed), 1).await,
+        [200]
+    );
+    assert_eq!(
+        http.get(format!("{closed}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    drop(redis);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = fake.count("/v1/responses");
+    let resp = http
+        .post(format!("{closed}/api/chat"))
+        .header("Origin", ORIGIN)
+        .json(&json!({"client_id": "demo", "message": "hi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert_eq!(
+        fake.count("/v1/responses"),
+        before,
+        "fail closed: x.ai is not called"
+    );
+    assert_eq!(
+        http.get(format!("{closed}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
+    assert_eq!(
+        post_all(&http, std::slice::from_ref(&open), 1).await,
+        [200],
+        "fail open lets turns through"
+    );
+}
