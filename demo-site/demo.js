@@ -7,8 +7,8 @@
     fetch("/healthz").then(function (r) { return r.json(); }).then(function (h) {
       if (h.demo_mode) {
         banner.className = "banner banner-demo";
-        banner.textContent = "DEMO MODE — answers and voices come from the bundled offline fake x.ai, not Grok. " +
-          "To talk to Grok: XAI_API_KEY=xai-… scripts/demo";
+        banner.textContent = "DEMO MODE — answers and voices come from the bundled offline fakes (x.ai, OpenAI, " +
+          "Anthropic), not the real models. To talk to Grok: XAI_API_KEY=xai-… scripts/demo";
       } else {
         banner.className = "banner banner-live";
         banner.textContent = "LIVE — this proxy talks to x.ai with the site owner's key.";
@@ -59,6 +59,46 @@
     note("error " + d.code + ": " + d.message);
     if ($("diag-error")) $("diag-error").textContent = d.code + " — " + d.message;
   });
+
+  // Which path spoke each sentence of the current reply: "0 server · 1 browser (tts_failed) · …".
+  var speech = [];
+  document.addEventListener("grokwidget:message", function (e) {
+    if ((e.detail || {}).role === "user") { speech = []; if ($("diag-speech")) $("diag-speech").textContent = "—"; }
+  });
+  document.addEventListener("grokwidget:speech", function (e) {
+    var d = e.detail || {};
+    var what = "sentence " + d.index + ": " + d.path + (d.reason ? " (" + d.reason + ")" : "") + (d.voice ? " — " + d.voice : "");
+    note("speech " + what);
+    speech.push(d.index + " " + d.path + (d.reason ? " (" + d.reason + ")" : ""));
+    if ($("diag-speech")) $("diag-speech").textContent = speech.join(" · ");
+  });
+
+  // The voice picker: the client's own voices, from its public configuration.
+  var voicePick = $("voice");
+  if (voicePick && picker) {
+    var vkey = "grokdemo:voice:" + picker.value;
+    fetch("/api/clients/" + encodeURIComponent(picker.value)).then(function (r) { return r.json(); }).then(function (info) {
+      voicePick.textContent = "";
+      (info.voices || []).forEach(function (name) {
+        var o = document.createElement("option");
+        o.value = name;
+        o.textContent = name + (name === info.default_voice ? " (default)" : "");
+        voicePick.appendChild(o);
+      });
+      voicePick.value = localStorage.getItem(vkey) || info.default_voice;
+      voicePick.disabled = false;
+      window.GrokWidget && window.GrokWidget.setVoice(voicePick.value);
+      if (!info.voice_enabled && $("voice-note")) {
+        $("voice-note").textContent = "This client has server voice off: replies are read by the browser's own voice, sentence by sentence.";
+        voicePick.disabled = true;
+      }
+    }).catch(function () { voicePick.textContent = ""; });
+    voicePick.addEventListener("change", function () {
+      localStorage.setItem(vkey, voicePick.value);
+      window.GrokWidget && window.GrokWidget.setVoice(voicePick.value);
+      note("voice: " + voicePick.value);
+    });
+  }
 
   var call = function (id, f) { var b = $(id); if (b) b.addEventListener("click", f); };
   call("api-open", function () { window.GrokWidget && window.GrokWidget.open(); });

@@ -11,7 +11,7 @@
   cfg.proxyUrl = (cfg.proxyUrl || base.href).replace(/\/+$/, "");
   var q = [];
   var api = (w.GrokWidget = { __cfg: cfg, __q: q });
-  ["open", "close", "send"].forEach(function (m) {
+  ["open", "close", "send", "setVoice"].forEach(function (m) {
     api[m] = function () { q.push([m, [].slice.call(arguments)]); };
   });
   function boot() {

@@ -83,6 +83,26 @@ voices = ["eve", "leo"]
 title = "Test Chat"
 greeting = "Hello from the test proxy"
 accent_color = "#7c3aed"
+
+# Server voice off: the widget reads replies with the browser voice.
+[[clients]]
+id = "quiet"
+allowed_origins = ["${hostOrigin}"]
+model = "grok-4-1-fast-non-reasoning"
+instructions = "Be brief."
+voice = "eve"
+voice_enabled = false
+title = "Quiet Chat"
+
+# Signed session tokens required on chat requests.
+[[clients]]
+id = "secure"
+allowed_origins = ["${hostOrigin}"]
+model = "grok-4-1-fast-non-reasoning"
+instructions = "Be brief."
+voice = "eve"
+session_tokens = true
+title = "Secure Chat"
 `);
   const proxy = await startListening(join(ROOT, 'target/release/proxy'),
     ['serve', '--config', config, '--listen', '127.0.0.1:0'],

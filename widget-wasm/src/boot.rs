@@ -27,6 +27,10 @@ pub struct Settings {
     pub position_left: bool,
     pub open_on_load: bool,
     pub stt_lang: Option<String>,
+    /// `data-voice`: one of the client's voices for the server's speech.
+    pub voice: Option<String>,
+    /// `data-tts-lang`, `data-tts-rate`, `data-tts-pitch`, `data-tts-volume`: the browser voice.
+    pub tts: crate::speech::TtsOptions,
 }
 
 impl Settings {
@@ -60,6 +64,8 @@ impl Settings {
             position_left: get("position").is_some_and(|p| p.eq_ignore_ascii_case("left")),
             open_on_load: get("open").is_some_and(|v| v == "true" || v.is_empty()),
             stt_lang: get("sttLang"),
+            voice: get("voice"),
+            tts: crate::speech::TtsOptions::from_fields(&get),
         }
     }
 }
@@ -170,6 +176,13 @@ pub fn install_host_api(ui: UiState) {
             if let Some(text) = text.as_string() {
                 ui.send_from_host(text);
             }
+        })
+        .into_js_value(),
+    );
+    set(
+        "setVoice",
+        Closure::<dyn Fn(JsValue)>::new(move |name: JsValue| {
+            ui.chat.choose_voice(name.as_string().unwrap_or_default());
         })
         .into_js_value(),
     );

@@ -8,6 +8,7 @@
 //! - [`state`]: the chat store and its persistence in `localStorage`.
 //! - [`markdown`]: the safe markdown subset replies are shown in (pure).
 //! - [`api`]: talks to the proxy; the SSE parser (pure).
+//! - [`speech`]: which sentence is spoken next and how, the browser voice's settings (pure).
 //! - [`browser`]: the only place that touches `web_sys` callbacks.
 
 pub mod api;
@@ -15,6 +16,7 @@ pub mod boot;
 pub mod browser;
 pub mod components;
 pub mod markdown;
+pub mod speech;
 pub mod state;
 
 use leptos::prelude::*;

@@ -22,6 +22,8 @@ fn the_request_body_has_exactly_the_protocol_fields() {
         client_id: "demo",
         message: "He said \"hi\"\n</script>",
         previous_response_id: None,
+        voice: None,
+        session_token: Some("not-in-the-body"),
     });
     let v = js_sys::JSON::parse(&body).unwrap();
     let keys: Vec<String> = js_sys::Object::keys(&v.clone().into())
@@ -37,11 +39,14 @@ fn the_request_body_has_exactly_the_protocol_fields() {
         client_id: "demo",
         message: "x",
         previous_response_id: Some("resp_1"),
+        voice: Some("leo"),
+        session_token: None,
     });
     assert!(
         body.contains(r#""previous_response_id":"resp_1""#),
         "{body}"
     );
+    assert!(body.contains(r#""voice":"leo""#), "{body}");
 }
 
 #[wasm_bindgen_test]
@@ -66,13 +71,7 @@ fn stream_events_are_read_from_their_json() {
             message: "Too slow.".into()
         })
     );
-    // Voice events and anything newer are not errors.
-    assert_eq!(
-        parse_event(
-            r#"{"type":"audio","index":0,"text":"Hi.","audio_url":"data:audio/wav;base64,"}"#
-        ),
-        Some(Event::Other)
-    );
+    // Anything newer is not an error (voice events: `audio_events_are_read_from_their_json`).
     assert_eq!(
         parse_event(r#"{"type":"future_thing"}"#),
         Some(Event::Other)
@@ -183,4 +182,110 @@ fn markdown_becomes_elements_and_markup_stays_text() {
          <a href=\"https://a.example\" rel=\"noopener noreferrer\" target=\"_blank\">ok</a> no</p>\
          <pre tabindex=\"0\"><code>&lt;b&gt;x&lt;/b&gt;</code></pre>"
     );
+}
+
+#[wasm_bindgen_test]
+fn audio_events_are_read_from_their_json() {
+    assert_eq!(
+        parse_event(
+            r#"{"type":"audio","index":2,"text":"Hi there.","audio_url":"data:audio/wav;base64,UklG"}"#
+        ),
+        Some(Event::Audio {
+            index: 2,
+            text: "Hi there.".into(),
+            audio_url: "data:audio/wav;base64,UklG".into()
+        })
+    );
+    assert_eq!(
+        parse_event(r#"{"type":"audio_error","index":0,"text":"Hello.","code":"tts_failed"}"#),
+        Some(Event::AudioError {
+            index: 0,
+            text: "Hello.".into(),
+            code: "tts_failed".into()
+        })
+    );
+}
+
+mod speech_queue {
+    use super::*;
+    use widget_wasm::speech::{PlayFailure, Queue, Sentence, Source, classify_play_error};
+
+    fn clip(index: u32) -> Sentence {
+        Sentence {
+            index,
+            text: format!("Sentence {index}."),
+            source: Source::Server(format!("data:audio/wav;base64,{index}")),
+        }
+    }
+
+    /// Plays the queue to the end, failing the clips in `broken` the way the player reports
+    /// them (`play()` rejected); returns (index, path) in the order they were spoken.
+    fn drain(q: &mut Queue, broken: &[u32]) -> Vec<(u32, &'static str)> {
+        let mut spoken = Vec::new();
+        while let Some(s) = q.start_next() {
+            let mut s = s;
+            if matches!(s.source, Source::Server(_)) && broken.contains(&s.index) {
+                let PlayFailure::Failed(why) = classify_play_error("NotSupportedError") else {
+                    panic!("a broken clip is a failure");
+                };
+                s = q.fall_back(s.index, &why).unwrap();
+            }
+            spoken.push((
+                s.index,
+                if matches!(s.source, Source::Server(_)) {
+                    "server"
+                } else {
+                    "browser"
+                },
+            ));
+            assert!(q.finish(s.index));
+        }
+        spoken
+    }
+
+    #[wasm_bindgen_test]
+    fn clips_arriving_out_of_order_play_in_index_order() {
+        let mut q = Queue::new();
+        for i in [2, 0, 4, 1, 3] {
+            q.push(clip(i));
+        }
+        assert_eq!(
+            drain(&mut q, &[]),
+            [
+                (0, "server"),
+                (1, "server"),
+                (2, "server"),
+                (3, "server"),
+                (4, "server")
+            ]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn exactly_the_broken_sentence_goes_to_the_browser_voice_in_its_place() {
+        let mut q = Queue::new();
+        for i in 0..3 {
+            q.push(clip(i));
+        }
+        q.push(Sentence {
+            index: 3,
+            text: "Three.".into(),
+            source: Source::Browser("tts_failed".into()),
+        });
+        assert_eq!(
+            drain(&mut q, &[1]),
+            [(0, "server"), (1, "browser"), (2, "server"), (3, "browser")]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn autoplay_refusal_waits_for_a_tap_instead_of_falling_back() {
+        assert_eq!(classify_play_error("NotAllowedError"), PlayFailure::Blocked);
+        let mut q = Queue::new();
+        q.push(clip(0));
+        let s = q.start_next().unwrap();
+        // Blocked: the sentence stays current until the tap plays it.
+        assert_eq!(q.current(), Some(&s));
+        assert!(q.is_active());
+    }
 }

@@ -19,6 +19,10 @@ pub struct Turn<'a> {
     pub client_id: &'a str,
     pub message: &'a str,
     pub previous_response_id: Option<&'a str>,
+    /// One of the client's voices, chosen on the page; the client's default when `None`.
+    pub voice: Option<&'a str>,
+    /// Sent as `X-Widget-Session` when the site requires sessions.
+    pub session_token: Option<&'a str>,
 }
 
 /// The reply completed.
@@ -75,6 +79,9 @@ pub fn request_body(turn: &Turn<'_>) -> String {
     if let Some(id) = turn.previous_response_id {
         set("previous_response_id", id);
     }
+    if let Some(voice) = turn.voice {
+        set("voice", voice);
+    }
     JSON::stringify(&obj)
         .ok()
         .and_then(|s| s.as_string())
@@ -90,7 +97,19 @@ pub enum Event {
         code: String,
         message: String,
     },
-    /// `audio`, `audio_error` (voice, handled elsewhere) and anything newer.
+    /// Speech for sentence `index`: a `data:audio/wav` URL.
+    Audio {
+        index: u32,
+        text: String,
+        audio_url: String,
+    },
+    /// Speech for sentence `index` failed: the browser voice says `text`.
+    AudioError {
+        index: u32,
+        text: String,
+        code: String,
+    },
+    /// Anything newer.
     Other,
 }
 
@@ -112,6 +131,16 @@ pub fn parse_event(data: &str) -> Option<Event> {
                 },
             })
         }
+        "audio" => Event::Audio {
+            index: get_u64(&v, "index") as u32,
+            text: get_str(&v, "text").unwrap_or_default(),
+            audio_url: get_str(&v, "audio_url")?,
+        },
+        "audio_error" => Event::AudioError {
+            index: get_u64(&v, "index") as u32,
+            text: get_str(&v, "text").unwrap_or_default(),
+            code: get_str(&v, "code").unwrap_or_default(),
+        },
         "error" => Event::Error {
             code: get_str(&v, "code").unwrap_or_default(),
             message: get_str(&v, "message").unwrap_or_default(),
@@ -128,12 +157,12 @@ fn aborted(signal: &AbortSignal) -> Failure {
     }
 }
 
-/// Streams one turn; `on_delta` gets each piece of text as it arrives.
+/// Streams one turn; `on_event` gets each `Delta`, `Audio` and `AudioError` as it arrives.
 pub async fn stream(
     proxy_url: &str,
     turn: &Turn<'_>,
     signal: &AbortSignal,
-    mut on_delta: impl FnMut(&str),
+    mut on_event: impl FnMut(Event),
 ) -> Result<Done, Failure> {
     let init = RequestInit::new();
     init.set_method("POST");
@@ -141,6 +170,9 @@ pub async fn stream(
     let headers = Object::new();
     let _ = Reflect::set(&headers, &"content-type".into(), &"application/json".into());
     let _ = Reflect::set(&headers, &"accept".into(), &"text/event-stream".into());
+    if let Some(token) = turn.session_token {
+        let _ = Reflect::set(&headers, &"x-widget-session".into(), &token.into());
+    }
     init.set_headers(&headers);
     init.set_signal(Some(signal));
     let url = format!("{proxy_url}/api/chat/stream");
@@ -197,7 +229,9 @@ pub async fn stream(
             .unwrap_or_default();
         for frame in parser.push(&text) {
             match parse_event(&frame.data) {
-                Some(Event::Delta(t)) => on_delta(&t),
+                Some(ev @ (Event::Delta(_) | Event::Audio { .. } | Event::AudioError { .. })) => {
+                    on_event(ev);
+                }
                 Some(Event::Done(done)) => {
                     let _ = reader.cancel();
                     return Ok(done);

@@ -7,3 +7,11 @@ pub fn error(msg: &str) {
 pub fn info(msg: &str) {
     web_sys::console::info_1(&msg.into());
 }
+
+pub fn log(msg: &str) {
+    web_sys::console::log_1(&msg.into());
+}
+
+pub fn warn(msg: &str) {
+    web_sys::console::warn_1(&msg.into());
+}

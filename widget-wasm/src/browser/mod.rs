@@ -1,5 +1,11 @@
-//! Thin wrappers over browser APIs; the only module that touches `web_sys` callbacks.
+//! Thin wrappers over browser APIs; the only module that touches `web_sys` callbacks. Each
+//! detects its feature first, keeps its closures alive while registered and unregisters them
+//! when dropped.
 
+pub mod audio_player;
 pub mod events;
 pub mod http;
+pub mod listener;
 pub mod log;
+pub mod speech_recognition;
+pub mod speech_synthesis;

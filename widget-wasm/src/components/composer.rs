@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::UiState;
+use super::{Mic, UiState};
 
 #[component]
 pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
@@ -12,17 +12,24 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
         let text = chat.draft.get_untracked();
         chat.send(text);
     };
+    let mic = ui.mic;
+    let listening = move || mic.get() == Mic::Listening;
+    let why = move || mic.get().explanation();
     view! {
         <form class="gw-composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
             <textarea
                 class="gw-input"
                 rows="1"
                 aria-label="Message"
-                placeholder="Type a message…"
+                placeholder=move || if listening() { "Listening…" } else { "Type a message…" }
                 maxlength="4000"
                 node_ref=input
                 prop:value=move || chat.draft.get()
-                on:input=move |ev| chat.draft.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    // Typing is a barge-in: the reply stops speaking.
+                    chat.voice.interrupt();
+                    chat.draft.set(event_target_value(&ev));
+                }
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                     // Enter sends, Shift+Enter is a new line; never while an IME is composing.
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -34,10 +41,13 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             <button
                 type="button"
                 class="gw-icon gw-mic"
-                aria-label="Voice input"
-                aria-disabled="true"
-                title="Voice input is not available yet"
-                on:click=move |_| ui.notice.set(Some("Voice input is not available yet. Please type your message.".into()))
+                class:gw-listening=listening
+                aria-label=move || if listening() { "Stop listening" } else { "Voice input" }
+                aria-pressed=move || listening().to_string()
+                aria-disabled=move || why().is_some().to_string()
+                aria-describedby=move || why().map(|_| "gw-mic-why")
+                title=move || why().unwrap_or("Speak your message")
+                on:click=move |_| ui.toggle_mic()
             >
                 <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
                     <path fill="currentColor" d="M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11h-2z" />
@@ -55,6 +65,7 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                     <path fill="currentColor" d=move || if chat.busy.get() { "M7 6h10a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H7a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1z" } else { "M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z" } />
                 </svg>
             </button>
+            {move || why().map(|w| view! { <p class="gw-hint" id="gw-mic-why" role="status">{w}</p> })}
         </form>
     }
 }

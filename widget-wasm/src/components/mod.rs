@@ -8,7 +8,10 @@ mod transcript;
 
 use leptos::prelude::*;
 
+use std::rc::Rc;
+
 use crate::boot::Settings;
+use crate::browser::speech_recognition::{Heard, Recognizer};
 use crate::state::Chat;
 pub use composer::Composer;
 pub use launcher::Launcher;
@@ -27,6 +30,34 @@ pub struct UiState {
     /// A note shown in the log (the proxy could not be reached, an unsupported feature).
     pub notice: RwSignal<Option<String>>,
     pub chat: Chat,
+    pub mic: RwSignal<Mic>,
+    recognizer: StoredValue<Option<Rc<Recognizer>>, LocalStorage>,
+}
+
+/// The microphone button's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mic {
+    Ready,
+    Listening,
+    /// The browser has no speech recognition.
+    Unsupported,
+    /// The visitor (or the browser's policy) refused the microphone.
+    Denied,
+}
+
+impl Mic {
+    /// Why the button is disabled, in words a visitor can act on.
+    pub fn explanation(self) -> Option<&'static str> {
+        match self {
+            Mic::Unsupported => {
+                Some("Voice input isn't supported in this browser. Please type your message.")
+            }
+            Mic::Denied => Some(
+                "Microphone access is blocked. Allow it in your browser's site settings, or type your message.",
+            ),
+            _ => None,
+        }
+    }
 }
 
 impl UiState {
@@ -37,7 +68,19 @@ impl UiState {
             .clone()
             .unwrap_or_else(|| "#1d4ed8".into());
         let open = settings.open_on_load;
-        let chat = Chat::new(settings.client_id.clone(), settings.proxy_url.clone());
+        let chat = Chat::new(
+            settings.client_id.clone(),
+            settings.proxy_url.clone(),
+            settings.tts.clone(),
+        );
+        if let Some(v) = settings.voice.clone() {
+            chat.choose_voice(v);
+        }
+        let mic = if Recognizer::is_supported() {
+            Mic::Ready
+        } else {
+            Mic::Unsupported
+        };
         Self {
             settings: StoredValue::new(settings),
             open: RwSignal::new(open),
@@ -47,6 +90,98 @@ impl UiState {
             demo_mode: RwSignal::new(false),
             notice: RwSignal::new(None),
             chat,
+            mic: RwSignal::new(mic),
+            recognizer: StoredValue::new_local(None),
+        }
+    }
+
+    /// The recognition language: `data-stt-lang`, else the client's `stt_language`, else the
+    /// page's `<html lang>`.
+    fn stt_lang(&self) -> String {
+        self.settings
+            .with_value(|s| s.stt_lang.clone())
+            .or_else(|| self.chat.stt_language.get_value())
+            .or_else(|| {
+                let lang = document().document_element()?.get_attribute("lang")?;
+                (!lang.trim().is_empty()).then_some(lang)
+            })
+            .unwrap_or_else(|| "en-US".into())
+    }
+
+    /// The microphone button: starts listening (silencing any reply: barge-in) or stops.
+    pub fn toggle_mic(&self) {
+        let ui = *self;
+        match self.mic.get_untracked() {
+            Mic::Listening => {
+                self.recognizer.with_value(|r| {
+                    if let Some(r) = r {
+                        r.stop();
+                    }
+                });
+                return;
+            }
+            // The line under the message box already says why.
+            Mic::Unsupported | Mic::Denied => return,
+            Mic::Ready => {}
+        }
+        self.chat.voice.stop();
+        let lang = self.stt_lang();
+        let Some(rec) = Recognizer::new(&lang, move |heard| ui.heard(heard)) else {
+            self.mic.set(Mic::Unsupported);
+            return;
+        };
+        let rec = Rc::new(rec);
+        // Replacing the old recogniser unregisters its handlers.
+        self.recognizer.set_value(Some(rec.clone()));
+        if rec.start().is_ok() {
+            self.mic.set(Mic::Listening);
+            self.notice.set(None);
+        } else {
+            self.notice.set(Some(
+                "Voice input could not start. Please try again.".into(),
+            ));
+        }
+    }
+
+    fn heard(&self, heard: Heard) {
+        let chat = self.chat;
+        match heard {
+            Heard::Interim(text) => chat.draft.set(text),
+            Heard::Final(text) => {
+                self.mic.set(Mic::Ready);
+                chat.draft.set(text.clone());
+                if !chat.busy.get_untracked() {
+                    chat.send(text);
+                }
+            }
+            Heard::Error(e) => {
+                let (mic, note) = match e.as_str() {
+                    // Said by the line under the message box.
+                    "not-allowed" | "service-not-allowed" => (Mic::Denied, None),
+                    "no-speech" => (
+                        Mic::Ready,
+                        Some("I didn't hear anything. Press the microphone and speak, or type."),
+                    ),
+                    "audio-capture" => (
+                        Mic::Ready,
+                        Some("No microphone was found. Connect one, or type your message."),
+                    ),
+                    "network" => (
+                        Mic::Ready,
+                        Some("Voice input needs a network connection. Please type your message."),
+                    ),
+                    _ => (Mic::Ready, None),
+                };
+                self.mic.set(mic);
+                if let Some(n) = note {
+                    self.notice.set(Some(n.into()));
+                }
+            }
+            Heard::End => {
+                if self.mic.get_untracked() == Mic::Listening {
+                    self.mic.set(Mic::Ready);
+                }
+            }
         }
     }
 

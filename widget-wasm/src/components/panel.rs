@@ -73,6 +73,14 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
                 </button>
             </header>
             <Transcript />
+            {move || chat.voice.needs_tap.get().then(|| view! {
+                <button type="button" class="gw-tap" on:click=move |_| chat.voice.tap()>
+                    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                        <path fill="currentColor" d="M4 9v6h4l5 5V4L8 9H4zm12.5 3a4.5 4.5 0 0 0-2.5-4v8a4.5 4.5 0 0 0 2.5-4z" />
+                    </svg>
+                    "Tap to enable sound"
+                </button>
+            })}
             <Composer input=input />
         </section>
     }

@@ -2,6 +2,7 @@
 //! persistence (an `Effect` saves at every turn boundary).
 
 pub mod persist;
+pub mod voice;
 
 use leptos::prelude::*;
 use protocol::codes;
@@ -9,7 +10,9 @@ use wasm_bindgen::JsValue;
 use web_sys::AbortController;
 
 use crate::api::chat::{self, Failure, Turn};
-use crate::browser::events;
+use crate::browser::{events, log};
+use crate::speech::TtsOptions;
+pub use voice::Voice;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -59,12 +62,37 @@ pub struct Chat {
     /// The composer's text; lives here so a failed send can put the message back.
     pub draft: RwSignal<String>,
     pub muted: RwSignal<bool>,
+    /// Speaks the replies.
+    pub voice: Voice,
+    /// The site's `voice_enabled`: the proxy sends audio with the reply.
+    pub server_voice: StoredValue<bool>,
+    /// The client's voices (`ClientInfo.voices`) and the one chosen on the page.
+    voices: StoredValue<Vec<String>>,
+    pub chosen_voice: RwSignal<Option<String>>,
+    /// `ClientInfo.session_token`, sent back as `X-Widget-Session`.
+    pub session_token: StoredValue<Option<String>>,
+    /// `ClientInfo.stt_language`.
+    pub stt_language: StoredValue<Option<String>>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     next_id: StoredValue<u32>,
     /// Owns the messages' signals. Not the owner current at `send`: that may be a view (the
     /// Retry button) which the send itself removes, taking its signals with it.
     owner: StoredValue<Owner, LocalStorage>,
 }
+
+/// Which automatic retries a turn may still make.
+#[derive(Clone, Copy)]
+struct Retries {
+    /// The stored conversation expired at x.ai: start a new one.
+    conversation: bool,
+    /// The session token expired: fetch a fresh one.
+    session: bool,
+}
+
+const ALL_RETRIES: Retries = Retries {
+    conversation: true,
+    session: true,
+};
 
 /// The problem shown for a failure, or `None` when nothing needs saying (Stop).
 pub fn describe(failure: &Failure, had_text: bool) -> Option<(String, String)> {
@@ -128,8 +156,9 @@ fn seconds(s: u64) -> String {
 }
 
 impl Chat {
-    pub fn new(client_id: String, proxy_url: String) -> Self {
+    pub fn new(client_id: String, proxy_url: String, tts: TtsOptions) -> Self {
         let saved = persist::load(&client_id);
+        let muted = RwSignal::new(persist::load_muted());
         let chat = Self {
             client_id: StoredValue::new(client_id),
             proxy_url: StoredValue::new(proxy_url),
@@ -138,7 +167,13 @@ impl Chat {
             busy: RwSignal::new(false),
             problem: RwSignal::new(None),
             draft: RwSignal::new(saved.draft),
-            muted: RwSignal::new(persist::load_muted()),
+            muted,
+            voice: Voice::new(tts, muted),
+            server_voice: StoredValue::new(true),
+            voices: StoredValue::new(Vec::new()),
+            chosen_voice: RwSignal::new(None),
+            session_token: StoredValue::new(None),
+            stt_language: StoredValue::new(None),
             abort: StoredValue::new_local(None),
             next_id: StoredValue::new(0),
             owner: StoredValue::new_local(Owner::new()),
@@ -173,7 +208,14 @@ impl Chat {
             chat.client_id
                 .with_value(|id| persist::save(id, &conversation));
         });
-        Effect::new(move |_| persist::save_muted(chat.muted.get()));
+        Effect::new(move |_| {
+            let muted = chat.muted.get();
+            persist::save_muted(muted);
+            if muted {
+                // Takes effect at once: whatever is speaking stops.
+                chat.voice.stop();
+            }
+        });
     }
 
     fn push(&self, role: Role, text: String, status: Status) -> Message {
@@ -195,6 +237,33 @@ impl Chat {
         self.messages.update(|list| list.retain(|m| m.id != id));
     }
 
+    /// The client's voices, from `ClientInfo`; a choice not among them is dropped.
+    pub fn set_voices(&self, voices: Vec<String>) {
+        self.voices.set_value(voices);
+        if let Some(v) = self.chosen_voice.get_untracked() {
+            self.choose_voice(v);
+        }
+    }
+
+    /// `GrokWidget.setVoice(name)` or `data-voice`: one of the client's voices, or `""` for
+    /// the client's default.
+    pub fn choose_voice(&self, name: String) {
+        let name = name.trim().to_ascii_lowercase();
+        let known = self
+            .voices
+            .with_value(|v| v.is_empty() || v.contains(&name));
+        if name.is_empty() || !known {
+            if !name.is_empty() {
+                log::warn(&format!(
+                    "[widget] voice \"{name}\" is not one of this site's voices; using the default"
+                ));
+            }
+            self.chosen_voice.set(None);
+        } else {
+            self.chosen_voice.set(Some(name));
+        }
+    }
+
     /// Sends `text` as the next turn. Ignored while a reply is arriving or when blank.
     pub fn send(&self, text: String) {
         let text = text.trim().to_owned();
@@ -207,7 +276,7 @@ impl Chat {
         self.problem.set(None);
         let user = self.push(Role::User, text.clone(), Status::Done);
         dispatch_message("user", &text, None);
-        self.run(user, text, true);
+        self.run(user, text, ALL_RETRIES);
     }
 
     /// Retry: the failed message goes again, without a second copy of its bubble.
@@ -220,6 +289,7 @@ impl Chat {
 
     /// Stop generating: aborting the fetch makes the proxy cancel upstream.
     pub fn stop(&self) {
+        self.voice.stop();
         self.abort.with_value(|a| {
             if let Some(a) = a {
                 a.abort();
@@ -235,7 +305,7 @@ impl Chat {
         self.problem.set(None);
     }
 
-    fn run(&self, user: Message, text: String, may_restart: bool) {
+    fn run(&self, user: Message, text: String, retries: Retries) {
         let chat = *self;
         let reply = self.push(Role::Assistant, String::new(), Status::Streaming);
         let Ok(controller) = AbortController::new() else {
@@ -244,20 +314,39 @@ impl Chat {
         let signal = controller.signal();
         self.abort.set_value(Some(controller));
         self.busy.set(true);
+        // Sending is a barge-in: the previous reply stops speaking.
+        let voice = self.voice;
+        voice.begin(self.server_voice.get_value());
         leptos::task::spawn_local(async move {
             let client_id = chat.client_id.get_value();
             let proxy_url = chat.proxy_url.get_value();
             let previous = chat.previous_response_id.get_untracked();
+            let chosen = chat.chosen_voice.get_untracked();
+            let session = chat.session_token.get_value();
             let turn = Turn {
                 client_id: &client_id,
                 message: &text,
                 previous_response_id: previous.as_deref(),
+                voice: chosen.as_deref(),
+                session_token: session.as_deref(),
             };
-            let result = chat::stream(&proxy_url, &turn, &signal, |delta| {
-                reply.text.update(|t| t.push_str(delta));
+            let result = chat::stream(&proxy_url, &turn, &signal, |ev| match ev {
+                chat::Event::Delta(d) => {
+                    reply.text.update(|t| t.push_str(&d));
+                    voice.delta(&d);
+                }
+                chat::Event::Audio {
+                    index,
+                    text,
+                    audio_url,
+                } => voice.audio(index, text, audio_url),
+                chat::Event::AudioError { index, text, code } => {
+                    voice.audio_error(index, text, code);
+                }
+                _ => {}
             })
             .await;
-            chat.finish(user, reply, text, may_restart, result);
+            chat.finish(user, reply, text, retries, result);
         });
     }
 
@@ -267,12 +356,14 @@ impl Chat {
         user: Message,
         reply: Message,
         text: String,
-        may_restart: bool,
+        retries: Retries,
         result: Result<chat::Done, Failure>,
     ) {
         let chat = *self;
         chat.abort.set_value(None);
         chat.busy.set(false);
+        let full = result.is_ok().then(|| reply.text.get_untracked());
+        chat.voice.end(full.as_deref());
         match result {
             Ok(done) => {
                 reply.status.set(Status::Done);
@@ -281,12 +372,42 @@ impl Chat {
                 dispatch_message("assistant", &reply.text.get_untracked(), Some(&done));
             }
             Err(Failure::Refused { code, .. })
-                if may_restart && code == codes::CONVERSATION_NOT_FOUND =>
+                if retries.conversation && code == codes::CONVERSATION_NOT_FOUND =>
             {
                 // The stored conversation expired at x.ai: start a new one and resend.
                 chat.remove(reply.id);
                 chat.previous_response_id.set(None);
-                chat.run(user, text, false);
+                chat.run(
+                    user,
+                    text,
+                    Retries {
+                        conversation: false,
+                        ..retries
+                    },
+                );
+            }
+            Err(Failure::Refused { code, .. })
+                if retries.session && code == codes::SESSION_INVALID =>
+            {
+                // The session token expired (or the proxy restarted): fetch a fresh one and
+                // send once more. If that fails too, the text goes back into the textbox.
+                chat.remove(reply.id);
+                chat.busy.set(true);
+                leptos::task::spawn_local(async move {
+                    let proxy_url = chat.proxy_url.get_value();
+                    let client_id = chat.client_id.get_value();
+                    if let Some(token) = crate::api::session_token(&proxy_url, &client_id).await {
+                        chat.session_token.set_value(Some(token));
+                    }
+                    chat.run(
+                        user,
+                        text,
+                        Retries {
+                            session: false,
+                            ..retries
+                        },
+                    );
+                });
             }
             Err(failure) => {
                 let had_text = !reply.text.with_untracked(String::is_empty);
