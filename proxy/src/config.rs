@@ -20,6 +20,40 @@ pub const DEFAULT_BASE_URL: &str = "https://api.x.ai/v1";
 /// Placeholder sent upstream in demo mode, where the upstream is the bundled fake x.ai.
 pub const DEMO_API_KEY: &str = "xai-demo-mode-not-a-real-key";
 
+/// Where OpenAI lives; only a default.
+pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+/// Where Anthropic lives; only a default.
+pub const DEFAULT_ANTHROPIC_BASE_URL: &str = "https://api.anthropic.com/v1";
+/// The `anthropic-version` header sent unless `[anthropic] anthropic_version` says otherwise.
+pub const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
+/// Placeholders sent in demo mode, where the upstreams are the bundled fakes.
+pub const DEMO_OPENAI_API_KEY: &str = "sk-demo-mode-not-a-real-key";
+pub const DEMO_ANTHROPIC_API_KEY: &str = "sk-ant-demo-mode-not-a-real-key";
+
+/// Models an `openai` client may name when `[openai]` has no `allowed_models` list.
+pub const DEFAULT_OPENAI_MODELS: &[&str] = &[
+    "gpt-5",
+    "gpt-5-mini",
+    "gpt-5-nano",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4.1-nano",
+    "gpt-4o",
+    "gpt-4o-mini",
+    "o4-mini",
+];
+
+/// Models an `anthropic` client may name when `[anthropic]` has no `allowed_models` list.
+pub const DEFAULT_ANTHROPIC_MODELS: &[&str] = &[
+    "claude-opus-4-1",
+    "claude-opus-4-0",
+    "claude-sonnet-4-5",
+    "claude-sonnet-4-0",
+    "claude-3-7-sonnet-latest",
+    "claude-haiku-4-5",
+    "claude-3-5-haiku-latest",
+];
+
 /// Models a client may name when the file has no `allowed_models` list.
 pub const DEFAULT_ALLOWED_MODELS: &[&str] = &[
     "grok-4.3",
@@ -103,7 +137,30 @@ pub struct RawConfig {
     #[serde(default)]
     pub voice: RawVoice,
     #[serde(default)]
+    pub openai: RawOpenai,
+    #[serde(default)]
+    pub anthropic: RawAnthropic,
+    #[serde(default)]
     pub clients: Vec<RawClient>,
+}
+
+/// `[openai]`: settings for clients with `provider = "openai"`. The key comes from
+/// `OPENAI_API_KEY` only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOpenai {
+    pub base_url: Option<String>,
+    pub allowed_models: Option<Vec<String>>,
+}
+
+/// `[anthropic]`: settings for clients with `provider = "anthropic"`. The key comes from
+/// `ANTHROPIC_API_KEY` only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnthropic {
+    pub base_url: Option<String>,
+    pub anthropic_version: Option<String>,
+    pub allowed_models: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +177,7 @@ pub struct RawClient {
     pub greeting: Option<String>,
     pub accent_color: Option<String>,
     pub stt_language: Option<String>,
+    pub provider: Option<ProviderKind>,
     pub api: Option<Api>,
     pub deferred: Option<bool>,
     pub deferred_timeout_secs: Option<u64>,
@@ -211,6 +269,35 @@ pub struct VoiceSettings {
 /// PCM rates x.ai documents.
 pub const PCM_RATES: &[u32] = &[8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000];
 
+/// Which company's model answers a client's visitors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    /// x.ai (Grok): Responses or chat completions, and server speech.
+    #[default]
+    Xai,
+    /// OpenAI's Responses API; no server speech (the widget uses the browser voice).
+    Openai,
+    /// Anthropic's Messages API; the proxy keeps the history; no server speech.
+    Anthropic,
+}
+
+impl ProviderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Xai => "xai",
+            ProviderKind::Openai => "openai",
+            ProviderKind::Anthropic => "anthropic",
+        }
+    }
+
+    /// Whether the proxy turns this provider's replies into speech (x.ai's TTS); the others
+    /// send no audio and the widget speaks with the browser voice.
+    pub fn has_server_voice(self) -> bool {
+        self == ProviderKind::Xai
+    }
+}
+
 /// Which upstream API a client's turns go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -247,11 +334,16 @@ pub struct EnvOverrides {
     pub site_dir: Option<String>,
     pub redis_url: Option<String>,
     pub session_secret: Option<String>,
+    pub openai_api_key: Option<String>,
+    pub openai_base_url: Option<String>,
+    pub anthropic_api_key: Option<String>,
+    pub anthropic_base_url: Option<String>,
 }
 
 impl EnvOverrides {
     /// Reads `XAI_API_KEY`, `XAI_BASE_URL`, `XAI_WS_BASE_URL`, `PROXY_DEMO_MODE`,
-    /// `PROXY_WIDGET_DIR` and `PROXY_SITE_DIR`; empty values count as unset.
+    /// `PROXY_WIDGET_DIR`, `PROXY_SITE_DIR`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`,
+    /// `ANTHROPIC_API_KEY` and `ANTHROPIC_BASE_URL`; empty values count as unset.
     pub fn from_process() -> Self {
         let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         Self {
@@ -263,6 +355,10 @@ impl EnvOverrides {
             site_dir: get("PROXY_SITE_DIR"),
             redis_url: get("PROXY_REDIS_URL"),
             session_secret: get("PROXY_SESSION_SECRET"),
+            openai_api_key: get("OPENAI_API_KEY"),
+            openai_base_url: get("OPENAI_BASE_URL"),
+            anthropic_api_key: get("ANTHROPIC_API_KEY"),
+            anthropic_base_url: get("ANTHROPIC_BASE_URL"),
         }
     }
 }
@@ -315,7 +411,32 @@ pub struct Config {
     /// Signs widget session tokens; from `PROXY_SESSION_SECRET`, else random per process.
     pub session_secret: SessionSecret,
     pub voice: VoiceSettings,
+    /// `[openai]`, with `OPENAI_API_KEY`.
+    pub openai: ProviderSettings,
+    /// `[anthropic]`, with `ANTHROPIC_API_KEY`.
+    pub anthropic: ProviderSettings,
     pub clients: Vec<ClientConfig>,
+}
+
+/// One non-x.ai provider's endpoint and key.
+#[derive(Clone)]
+pub struct ProviderSettings {
+    /// `None` when no key is set and no client uses the provider.
+    pub api_key: Option<ApiKey>,
+    /// No trailing slash.
+    pub base_url: Url,
+    /// Anthropic only: the `anthropic-version` header.
+    pub version: String,
+}
+
+impl fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url.as_str())
+            .field("version", &self.version)
+            .finish()
+    }
 }
 
 impl fmt::Debug for Config {
@@ -327,6 +448,8 @@ impl fmt::Debug for Config {
             .field("demo_mode", &self.demo_mode)
             .field("widget_dir", &self.widget_dir)
             .field("site_dir", &self.site_dir)
+            .field("openai", &self.openai)
+            .field("anthropic", &self.anthropic)
             .field("clients", &self.clients)
             .finish_non_exhaustive()
     }
@@ -347,6 +470,9 @@ pub struct ClientConfig {
     pub greeting: String,
     pub accent_color: String,
     pub stt_language: String,
+    /// Whose model answers; picks the upstream in `upstream::chat`.
+    pub provider: ProviderKind,
+    /// x.ai only: which of its APIs.
     pub api: Api,
     /// Chat completions only: create, then poll until done or `deferred_timeout`.
     pub deferred: bool,
@@ -412,10 +538,87 @@ impl Config {
             Some(v) => parse_bool("PROXY_DEMO_MODE", v)?,
             None => raw.demo_mode.unwrap_or(false),
         };
+        let uses = |p: ProviderKind| {
+            raw.clients
+                .iter()
+                .any(|c| c.provider.unwrap_or_default() == p)
+        };
+        let (uses_xai, uses_openai, uses_anthropic) = (
+            uses(ProviderKind::Xai),
+            uses(ProviderKind::Openai),
+            uses(ProviderKind::Anthropic),
+        );
         let api_key = match (&env.api_key, demo_mode) {
             (Some(key), _) => ApiKey::new(key.trim()),
             (None, true) => ApiKey::new(DEMO_API_KEY),
+            // Without x.ai clients the x.ai key is never sent anywhere.
+            (None, false) if !uses_xai && !raw.clients.is_empty() => ApiKey::new(""),
             (None, false) => return Err(ConfigError::MissingApiKey),
+        };
+        let provider_key =
+            |from_env: &Option<String>, used: bool, env_name: &str, demo: &str| match (
+                from_env, demo_mode,
+            ) {
+                (Some(key), _) => Ok(Some(ApiKey::new(key.trim()))),
+                (None, true) => Ok(Some(ApiKey::new(demo))),
+                (None, false) if used => Err(ConfigError::Invalid(format!(
+                    "{env_name} is not set but a client has provider = \"{}\". Set {env_name} \
+                     to your key, or set `demo_mode = true` (or PROXY_DEMO_MODE=true) to run \
+                     against the bundled fakes.",
+                    if env_name.starts_with("OPENAI") {
+                        "openai"
+                    } else {
+                        "anthropic"
+                    }
+                ))),
+                (None, false) => Ok(None),
+            };
+        let openai = ProviderSettings {
+            api_key: provider_key(
+                &env.openai_api_key,
+                uses_openai,
+                "OPENAI_API_KEY",
+                DEMO_OPENAI_API_KEY,
+            )?,
+            base_url: parse_http_base(
+                "[openai] base_url (OPENAI_BASE_URL)",
+                env.openai_base_url
+                    .as_deref()
+                    .or(raw.openai.base_url.as_deref())
+                    .unwrap_or(DEFAULT_OPENAI_BASE_URL),
+            )?,
+            version: String::new(),
+        };
+        let anthropic_version = raw
+            .anthropic
+            .anthropic_version
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ANTHROPIC_VERSION.to_owned());
+        if anthropic_version.trim().is_empty()
+            || !anthropic_version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(ConfigError::Invalid(format!(
+                "[anthropic] anthropic_version \"{}\" must look like 2023-06-01",
+                anthropic_version.escape_debug()
+            )));
+        }
+        let anthropic = ProviderSettings {
+            api_key: provider_key(
+                &env.anthropic_api_key,
+                uses_anthropic,
+                "ANTHROPIC_API_KEY",
+                DEMO_ANTHROPIC_API_KEY,
+            )?,
+            base_url: parse_http_base(
+                "[anthropic] base_url (ANTHROPIC_BASE_URL)",
+                env.anthropic_base_url
+                    .as_deref()
+                    .or(raw.anthropic.base_url.as_deref())
+                    .unwrap_or(DEFAULT_ANTHROPIC_BASE_URL),
+            )?,
+            version: anthropic_version,
         };
 
         let base_url_text = env
@@ -463,6 +666,23 @@ impl Config {
         if allowed_models.is_empty() {
             return Err(ConfigError::Invalid("allowed_models is empty".into()));
         }
+        let list = |from_file: Option<Vec<String>>, defaults: &[&str], name: &str| {
+            let models: Vec<String> =
+                from_file.unwrap_or_else(|| defaults.iter().map(|m| (*m).to_owned()).collect());
+            if models.is_empty() {
+                Err(ConfigError::Invalid(format!(
+                    "{name} allowed_models is empty"
+                )))
+            } else {
+                Ok(models)
+            }
+        };
+        let openai_models = list(raw.openai.allowed_models, DEFAULT_OPENAI_MODELS, "[openai]")?;
+        let anthropic_models = list(
+            raw.anthropic.allowed_models,
+            DEFAULT_ANTHROPIC_MODELS,
+            "[anthropic]",
+        )?;
 
         if raw.clients.is_empty() {
             return Err(ConfigError::Invalid(
@@ -472,7 +692,12 @@ impl Config {
         let mut seen = HashSet::new();
         let mut clients = Vec::with_capacity(raw.clients.len());
         for raw_client in raw.clients {
-            let client = validate_client(raw_client, &allowed_models)?;
+            let models = match raw_client.provider.unwrap_or_default() {
+                ProviderKind::Xai => &allowed_models,
+                ProviderKind::Openai => &openai_models,
+                ProviderKind::Anthropic => &anthropic_models,
+            };
+            let client = validate_client(raw_client, models)?;
             if !seen.insert(client.id.clone()) {
                 return Err(ConfigError::Invalid(format!(
                     "client id \"{}\" is configured twice",
@@ -549,6 +774,8 @@ impl Config {
             body_read_timeout: secs(raw.body_read_timeout_secs, 10, "body_read_timeout_secs")?,
             session_secret: session_secret(env.session_secret.as_deref())?,
             voice: validate_voice(raw.voice)?,
+            openai,
+            anthropic,
             clients,
         })
     }
@@ -643,12 +870,38 @@ fn validate_client(raw: RawClient, allowed_models: &[String]) -> Result<ClientCo
         allowed_origins.push(normalize_origin(origin).map_err(&invalid)?);
     }
 
+    let provider = raw.provider.unwrap_or_default();
     if !allowed_models.iter().any(|m| m == &raw.model) {
+        let list = match provider {
+            ProviderKind::Xai => "allowed_models",
+            ProviderKind::Openai => "[openai] allowed_models",
+            ProviderKind::Anthropic => "[anthropic] allowed_models",
+        };
         return Err(invalid(format!(
-            "model \"{}\" is not in allowed_models ({})",
+            "model \"{}\" is not in {list} for provider \"{}\" ({})",
             raw.model,
+            provider.as_str(),
             allowed_models.join(", ")
         )));
+    }
+    if provider != ProviderKind::Xai {
+        // These settings only mean something for x.ai; silently ignoring them would mislead.
+        let xai_only = [
+            ("api", raw.api.is_some()),
+            ("deferred", raw.deferred.is_some()),
+            ("tts_backend", raw.tts_backend.is_some()),
+            ("daily_usd_budget", raw.daily_usd_budget.is_some()),
+        ];
+        if let Some((name, _)) = xai_only.iter().find(|(_, set)| *set) {
+            return Err(invalid(format!(
+                "{name} applies to provider = \"xai\" only{}",
+                if *name == "daily_usd_budget" {
+                    "; prices are known for x.ai models only, use daily_token_budget"
+                } else {
+                    ""
+                }
+            )));
+        }
     }
     if raw.instructions.trim().is_empty() {
         return Err(invalid("instructions (the system prompt) is empty".into()));
@@ -713,6 +966,7 @@ fn validate_client(raw: RawClient, allowed_models: &[String]) -> Result<ClientCo
     }
 
     Ok(ClientConfig {
+        provider,
         api,
         deferred,
         deferred_timeout,
@@ -959,10 +1213,122 @@ mod tests {
         );
     }
 
+    const OPENAI_CLIENT: &str = r#"
+            [[clients]]
+            id = "gpt"
+            provider = "openai"
+            allowed_origins = ["http://127.0.0.1:8080"]
+            model = "gpt-4.1-mini"
+            instructions = "Be brief."
+            voice = "eve"
+            "#;
+
+    #[test]
+    fn a_provider_without_its_key_is_a_start_up_error_outside_demo_mode() {
+        let raw: RawConfig = toml::from_str(OPENAI_CLIENT).unwrap();
+        let err = Config::from_raw(raw, &env_with_key(), Path::new(".")).unwrap_err();
+        assert!(
+            err.to_string().contains("OPENAI_API_KEY is not set"),
+            "{err}"
+        );
+
+        let raw: RawConfig = toml::from_str(OPENAI_CLIENT).unwrap();
+        let env = EnvOverrides {
+            demo_mode: Some("true".into()),
+            ..Default::default()
+        };
+        let cfg = Config::from_raw(raw, &env, Path::new(".")).unwrap();
+        let key = cfg.openai.api_key.as_ref().expect("demo placeholder");
+        assert_eq!(key.expose(), DEMO_OPENAI_API_KEY);
+        assert_eq!(cfg.openai.base_url.as_str(), DEFAULT_OPENAI_BASE_URL);
+    }
+
+    #[test]
+    fn only_x_ai_clients_need_the_x_ai_key() {
+        let raw: RawConfig = toml::from_str(OPENAI_CLIENT).unwrap();
+        let env = EnvOverrides {
+            openai_api_key: Some("sk-test".into()),
+            openai_base_url: Some("http://127.0.0.1:9/openai/v1/".into()),
+            ..Default::default()
+        };
+        let cfg = Config::from_raw(raw, &env, Path::new(".")).unwrap();
+        assert_eq!(cfg.clients[0].provider, ProviderKind::Openai);
+        assert_eq!(cfg.openai.base_url.as_str(), "http://127.0.0.1:9/openai/v1");
+        assert!(cfg.anthropic.api_key.is_none());
+        assert_eq!(cfg.anthropic.version, DEFAULT_ANTHROPIC_VERSION);
+    }
+
+    #[test]
+    fn models_are_checked_against_the_clients_provider() {
+        let mut r = raw("provider = \"anthropic\"");
+        let env = EnvOverrides {
+            anthropic_api_key: Some("sk-ant-test".into()),
+            ..env_with_key()
+        };
+        let err = Config::from_raw(r, &env, Path::new(".")).unwrap_err();
+        assert!(
+            err.to_string().contains("[anthropic] allowed_models"),
+            "{err}"
+        );
+        r = raw("provider = \"anthropic\"");
+        r.clients[0].model = "claude-haiku-4-5".into();
+        assert!(Config::from_raw(r, &env, Path::new(".")).is_ok());
+        let mut r = raw("");
+        r.clients[0].model = "claude-haiku-4-5".into();
+        assert!(Config::from_raw(r, &env, Path::new(".")).is_err());
+    }
+
+    #[test]
+    fn x_ai_only_settings_are_refused_for_other_providers() {
+        let env = EnvOverrides {
+            openai_api_key: Some("sk-test".into()),
+            ..env_with_key()
+        };
+        for line in [
+            "daily_usd_budget = 5.0",
+            "tts_backend = \"realtime\"",
+            "api = \"chat_completions\"",
+        ] {
+            let mut r = raw(&format!("provider = \"openai\"\n{line}"));
+            r.clients[0].model = "gpt-4.1-mini".into();
+            let err = Config::from_raw(r, &env, Path::new(".")).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("applies to provider = \"xai\" only"),
+                "{err}"
+            );
+        }
+    }
+
     #[test]
     fn debug_output_never_shows_the_key() {
         let cfg = Config::from_raw(raw(""), &env_with_key(), Path::new(".")).unwrap();
         let shown = format!("{cfg:?}");
         assert!(!shown.contains("xai-test"), "{shown}");
+    }
+}
+
+#[cfg(test)]
+mod documented_example {
+    use super::*;
+
+    /// The full example in docs/configuration.md must stay a valid configuration.
+    #[test]
+    fn the_documented_configuration_is_valid() {
+        let doc = include_str!("../../docs/configuration.md");
+        let start = doc.find("```toml\n").expect("a toml block") + 8;
+        let end = start + doc[start..].find("```").expect("closed");
+        let raw: RawConfig = toml::from_str(&doc[start..end]).expect("the documented TOML parses");
+        let mut raw = raw;
+        raw.widget_dir = None;
+        raw.site_dir = None;
+        let env = EnvOverrides {
+            api_key: Some("xai-doc".into()),
+            ..Default::default()
+        };
+        let cfg =
+            Config::from_raw(raw, &env, Path::new(".")).expect("the documented TOML is valid");
+        assert_eq!(cfg.clients[0].voices, ["eve", "ara", "leo"]);
+        assert_eq!(cfg.voice.sample_rate, 24_000);
     }
 }

@@ -1,11 +1,13 @@
 //! The start-up (and `proxy check`) look at the API key: `GET /v1/api-key` for its state and
-//! ACLs, `GET /v1/language-models` for the configured models and their prices.
+//! ACLs, `GET /v1/language-models` for the configured models and their prices. x.ai clients
+//! only: OpenAI and Anthropic keys are not checked at start (a bad one shows on the first turn
+//! as `upstream_unavailable` and a logged 401).
 
 use std::collections::BTreeSet;
 
 use tracing::{info, warn};
 
-use crate::config::Config;
+use crate::config::{Config, ProviderKind};
 use crate::upstream::UpstreamError;
 use crate::upstream::pricing;
 use crate::upstream::xai::XaiClient;
@@ -36,8 +38,26 @@ impl KeyProblem {
     }
 }
 
-/// Checks the key against every configured client's model.
+/// The models of the x.ai clients; empty when no client uses x.ai.
+fn xai_models(config: &Config) -> BTreeSet<&str> {
+    config
+        .clients
+        .iter()
+        .filter(|c| c.provider == ProviderKind::Xai)
+        .map(|c| c.model.as_str())
+        .collect()
+}
+
+/// Whether any client talks to x.ai (else there is no x.ai key to check).
+pub fn has_xai_clients(config: &Config) -> bool {
+    !xai_models(config).is_empty()
+}
+
+/// Checks the key against every x.ai client's model; nothing to check without x.ai clients.
 pub async fn check_key(xai: &XaiClient, config: &Config) -> Result<(), KeyProblem> {
+    if !has_xai_clients(config) {
+        return Ok(());
+    }
     let info = match xai.api_key_info().await {
         Ok(info) => info,
         Err(UpstreamError::Status {
@@ -56,7 +76,7 @@ pub async fn check_key(xai: &XaiClient, config: &Config) -> Result<(), KeyProble
     if !has("api-key:endpoint:*") && !has("api-key:endpoint:chat") {
         return Err(KeyProblem::NoChatAcl(key));
     }
-    let models: BTreeSet<&str> = config.clients.iter().map(|c| c.model.as_str()).collect();
+    let models = xai_models(config);
     if !has("api-key:model:*") {
         let missing: Vec<&str> = models
             .iter()
@@ -74,9 +94,12 @@ pub async fn check_key(xai: &XaiClient, config: &Config) -> Result<(), KeyProble
     Ok(())
 }
 
-/// Logs each configured model with its prices, flagging those x.ai does not list.
+/// Logs each x.ai client's model with its prices, flagging those x.ai does not list.
 pub async fn report_models(xai: &XaiClient, config: &Config) -> Vec<String> {
-    let models: BTreeSet<&str> = config.clients.iter().map(|c| c.model.as_str()).collect();
+    let models = xai_models(config);
+    if models.is_empty() {
+        return Vec::new();
+    }
     let listed = match xai.language_models().await {
         Ok(list) => pricing::index(&list),
         Err(e) => {

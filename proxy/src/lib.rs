@@ -6,7 +6,8 @@
 //! - [`startup`]: binds the listener (port 0 allowed), builds the router, graceful shutdown.
 //! - [`error`]: the one error enum and the one `IntoResponse` for every `/api/*` route.
 //! - [`routes`]: HTTP only (health, assets, clients); no reqwest or tungstenite in there.
-//! - [`upstream`]: x.ai clients; base URL from config, no axum in there.
+//! - [`upstream`]: x.ai, OpenAI and Anthropic clients behind one `Provider` trait; base URLs
+//!   from config, no axum in there.
 //! - [`telemetry`]: log set-up.
 
 pub mod audio;

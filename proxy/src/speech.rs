@@ -28,14 +28,15 @@ pub struct SpeechPlan {
 }
 
 impl SpeechPlan {
-    /// `None` when the client has voice off.
+    /// `None` when the client has voice off, or its provider has no server speech (OpenAI,
+    /// Anthropic): then no audio is sent and the widget speaks with the browser voice.
     pub fn for_client(
         client: &ClientConfig,
         voice: Option<&str>,
         concurrency: usize,
         sample_rate: u32,
     ) -> Option<Self> {
-        if !client.voice_enabled {
+        if !client.voice_enabled || !client.provider.has_server_voice() {
             return None;
         }
         let voice = voice.map_or_else(|| client.voice.clone(), str::to_ascii_lowercase);

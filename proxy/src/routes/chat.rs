@@ -349,12 +349,11 @@ async fn prepare(
 
     if let Some(limit) = client.max_input_tokens {
         // A token is at least one byte, so only messages longer than the limit in bytes can be
-        // over it: count those (and only those) with x.ai's tokenizer.
+        // over it: count those (and only those) with the provider's count (x.ai's tokenizer).
         if message.len() > limit as usize {
             let tokens = state
                 .chat
-                .xai
-                .count_tokens(&client.model, message)
+                .count_tokens(&client, message)
                 .await
                 .map_err(|e| from_upstream(&e, false))?;
             if tokens > limit as usize {
@@ -378,12 +377,7 @@ async fn prepare(
     let max_output = u64::from(client.max_output_tokens.unwrap_or(1024));
     let est_input = message.len() as u64 + u64::from(turns - 1) * (max_output + 256) + 512;
     let est_tokens = est_input + max_output;
-    let est_usd = match state
-        .chat
-        .prices
-        .prices(&state.chat.xai, &client.model)
-        .await
-    {
+    let est_usd = match state.chat.prices(&client).await {
         Some(p) => {
             (est_input as f64 * p.prompt as f64 + max_output as f64 * p.completion as f64) / 1e10
         }
@@ -444,11 +438,7 @@ fn upstream_failed(
 /// Settles the budget, records the reply, counts and logs it; returns the usage the widget sees.
 async fn finish(state: &AppState, p: &Prepared, reply: &Reply, started: Instant) -> Usage {
     let (client, turn) = (&p.client, &p.turn);
-    let cost_usd = state
-        .chat
-        .prices
-        .cost_usd(&state.chat.xai, &turn.model, &reply.usage)
-        .await;
+    let cost_usd = state.chat.cost_usd(client, &reply.usage).await;
     let u = &reply.usage;
     let micro = cost_usd.map_or(0, |c| (c * 1e6).ceil() as u64);
     state

@@ -1,37 +1,63 @@
-//! The chat service the routes call: picks the API a client is configured for (Responses,
-//! chat completions, deferred), keeps history where the upstream does not, and prices replies.
+//! The chat service the routes call: picks the client's provider (x.ai, OpenAI, Anthropic)
+//! and forwards to it through [`Provider`]. Adding a provider touches this file's
+//! constructor and [`ChatService::provider`], nothing in `routes/`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use futures_util::StreamExt;
-
-use super::chat_completions::{self, Prompt};
-use super::conversations::{ConversationStore, History};
-use super::pricing::PriceBook;
-use super::responses;
-use super::xai::{UpstreamError, XaiClient};
-use super::{Reply, ReplyEvent, ReplyStream, Turn};
-use crate::config::{Api, ClientConfig, Config};
+use super::anthropic::AnthropicProvider;
+use super::openai::OpenAiProvider;
+use super::pricing::{PriceBook, Prices};
+use super::xai::{UpstreamError, XaiClient, XaiProvider};
+use super::{Provider, Reply, ReplyStream, TokenUsage, Turn};
+use crate::config::{ClientConfig, Config, ProviderKind};
 
 #[derive(Clone)]
 pub struct ChatService {
+    /// The x.ai client (also used by the start-up key check).
     pub xai: XaiClient,
+    /// x.ai's prices.
     pub prices: PriceBook,
-    conversations: Arc<ConversationStore>,
-    idle: Duration,
+    xai_provider: Arc<XaiProvider>,
+    /// `None` when no key is configured for the provider (then no client uses it).
+    openai: Option<Arc<OpenAiProvider>>,
+    anthropic: Option<Arc<AnthropicProvider>>,
 }
 
 impl ChatService {
     pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let xai = XaiClient::new(config)?;
+        let prices = PriceBook::default();
+        let openai = match &config.openai.api_key {
+            Some(key) => Some(Arc::new(OpenAiProvider::new(config, key.clone())?)),
+            None => None,
+        };
+        let anthropic = match &config.anthropic.api_key {
+            Some(key) => Some(Arc::new(AnthropicProvider::new(config, key.clone())?)),
+            None => None,
+        };
         Ok(Self {
-            xai: XaiClient::new(config)?,
-            prices: PriceBook::default(),
-            conversations: Arc::new(ConversationStore::new(
-                config.max_conversations,
-                config.max_conversation_turns,
-            )),
-            idle: config.stream_idle_timeout,
+            xai_provider: Arc::new(XaiProvider::new(config, xai.clone(), prices.clone())),
+            xai,
+            prices,
+            openai,
+            anthropic,
+        })
+    }
+
+    /// The provider `client` is configured for. Config validation guarantees its key is set.
+    fn provider(&self, client: &ClientConfig) -> Result<&dyn Provider, UpstreamError> {
+        let provider: Option<&dyn Provider> = match client.provider {
+            ProviderKind::Xai => Some(self.xai_provider.as_ref()),
+            ProviderKind::Openai => self.openai.as_deref().map(|p| p as &dyn Provider),
+            ProviderKind::Anthropic => self.anthropic.as_deref().map(|p| p as &dyn Provider),
+        };
+        provider.ok_or_else(|| {
+            tracing::error!(
+                client = %client.id,
+                provider = client.provider.as_str(),
+                "no key configured for the client's provider"
+            );
+            UpstreamError::Failed
         })
     }
 
@@ -41,26 +67,7 @@ impl ChatService {
         client: &ClientConfig,
         turn: &Turn,
     ) -> Result<Reply, UpstreamError> {
-        match client.api {
-            Api::Responses => responses::create(&self.xai, turn).await,
-            Api::ChatCompletions => {
-                let history = self.history(turn)?;
-                let prompt = prompt(turn, history.as_ref().map(|h| h.as_slice()));
-                let mut reply = if client.deferred {
-                    chat_completions::create_deferred(
-                        &self.xai,
-                        &prompt,
-                        client.deferred_poll,
-                        client.deferred_timeout,
-                    )
-                    .await?
-                } else {
-                    chat_completions::create(&self.xai, &prompt).await?
-                };
-                reply.response_id = self.remember(history.as_ref(), &turn.message, &reply.text);
-                Ok(reply)
-            }
-        }
+        self.provider(client)?.complete(client, turn).await
     }
 
     /// A streamed reply. `Err` means nothing was received (the caller can still answer with an
@@ -70,63 +77,29 @@ impl ChatService {
         client: &ClientConfig,
         turn: &Turn,
     ) -> Result<ReplyStream, UpstreamError> {
-        match client.api {
-            Api::Responses => responses::stream(&self.xai, turn, self.idle).await,
-            Api::ChatCompletions if client.deferred => {
-                // A deferred reply arrives whole; it is relayed as one delta.
-                let reply = self.complete(client, turn).await?;
-                let events = vec![
-                    Ok(ReplyEvent::Delta(reply.text.clone())),
-                    Ok(ReplyEvent::Done(reply)),
-                ];
-                Ok(Box::pin(futures_util::stream::iter(events)))
-            }
-            Api::ChatCompletions => {
-                let history = self.history(turn)?;
-                let inner = chat_completions::stream(
-                    &self.xai,
-                    &prompt(turn, history.as_ref().map(|h| h.as_slice())),
-                    self.idle,
-                )
-                .await?;
-                let this = self.clone();
-                let message = turn.message.clone();
-                Ok(Box::pin(inner.map(move |item| match item {
-                    Ok(ReplyEvent::Done(mut reply)) => {
-                        reply.response_id = this.remember(history.as_ref(), &message, &reply.text);
-                        Ok(ReplyEvent::Done(reply))
-                    }
-                    other => other,
-                })))
-            }
-        }
+        self.provider(client)?.stream(client, turn).await
     }
 
-    fn history(&self, turn: &Turn) -> Result<Option<History>, UpstreamError> {
-        match &turn.previous_response_id {
-            None => Ok(None),
-            Some(id) => self
-                .conversations
-                .get(id)
-                .map(Some)
-                .ok_or(UpstreamError::UnknownConversation),
-        }
+    /// Tokens of `text` for the token cap: x.ai's tokenizer for x.ai, the byte length (an upper
+    /// bound) for the others.
+    pub async fn count_tokens(
+        &self,
+        client: &ClientConfig,
+        text: &str,
+    ) -> Result<usize, UpstreamError> {
+        self.provider(client)?.count_tokens(client, text).await
     }
 
-    fn remember(&self, history: Option<&History>, user: &str, assistant: &str) -> String {
-        let id = uuid::Uuid::new_v4().to_string();
-        self.conversations
-            .record(id.clone(), history, user, assistant);
-        id
+    /// The client's model prices, when known (x.ai only).
+    pub async fn prices(&self, client: &ClientConfig) -> Option<Prices> {
+        self.provider(client).ok()?.prices(&client.model).await
     }
-}
 
-fn prompt<'a>(turn: &'a Turn, history: Option<&'a [super::conversations::Message]>) -> Prompt<'a> {
-    Prompt {
-        model: &turn.model,
-        instructions: &turn.instructions,
-        history: history.unwrap_or(&[]),
-        message: &turn.message,
-        max_output_tokens: turn.max_output_tokens,
+    /// What a reply cost, when known (x.ai only; `None` for the others).
+    pub async fn cost_usd(&self, client: &ClientConfig, usage: &TokenUsage) -> Option<f64> {
+        self.provider(client)
+            .ok()?
+            .cost_usd(&client.model, usage)
+            .await
     }
 }

@@ -1,5 +1,6 @@
-//! Conversation history the proxy keeps itself, for upstreams that store none (the legacy
-//! chat-completions API). Bounded in conversations and in turns per conversation.
+//! Conversation history the proxy keeps itself, for upstreams that store none (x.ai's legacy
+//! chat-completions API, Anthropic's Messages API). Bounded in conversations and in turns per
+//! conversation.
 //!
 //! Each reply gets a fresh opaque id that maps to the history up to and including it, so the
 //! widget's `previous_response_id` works unchanged; an old id keeps working (a fork) until it
@@ -7,6 +8,10 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+
+use super::{ReplyEvent, ReplyStream, Turn, UpstreamError};
 
 /// One message of a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +91,42 @@ impl ConversationStore {
                 None => break,
             }
         }
+    }
+
+    /// The history a turn continues: none for a first turn, `UnknownConversation` for an id
+    /// this store does not hold (never issued, or evicted).
+    pub fn history(&self, turn: &Turn) -> Result<Option<History>, UpstreamError> {
+        match &turn.previous_response_id {
+            None => Ok(None),
+            Some(id) => self
+                .get(id)
+                .map(Some)
+                .ok_or(UpstreamError::UnknownConversation),
+        }
+    }
+
+    /// Records a finished turn under a fresh opaque id and returns the id.
+    pub fn remember(&self, history: Option<&History>, user: &str, assistant: &str) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.record(id.clone(), history, user, assistant);
+        id
+    }
+
+    /// Wraps a reply stream so its `Done` reply is recorded and carries the new id.
+    pub fn remember_at_end(
+        store: &Arc<Self>,
+        inner: ReplyStream,
+        history: Option<History>,
+        message: String,
+    ) -> ReplyStream {
+        let store = Arc::clone(store);
+        Box::pin(inner.map(move |item| match item {
+            Ok(ReplyEvent::Done(mut reply)) => {
+                reply.response_id = store.remember(history.as_ref(), &message, &reply.text);
+                Ok(ReplyEvent::Done(reply))
+            }
+            other => other,
+        }))
     }
 
     pub fn len(&self) -> usize {

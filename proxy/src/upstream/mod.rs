@@ -1,8 +1,14 @@
-//! Clients for the language-model upstream (x.ai, or any server speaking its protocol). Base
-//! URL and timeouts come from configuration, so tests point them at the fake x.ai; nothing here
-//! knows about axum.
+//! Clients for the language-model upstreams (x.ai, OpenAI, Anthropic). Base URLs and timeouts
+//! come from configuration, so tests point them at the in-repo fakes; nothing here knows about
+//! axum.
 //!
-//! - [`xai`]: the HTTP client, retries, error type, account/model/tokenizer endpoints.
+//! Every provider sits behind one trait, [`Provider`]; [`chat::ChatService`] picks one by the
+//! client's `provider`. Adding a provider is one file here and one arm in `chat.rs`.
+//!
+//! - [`xai`]: the HTTP client (shared by all providers), retries, error type,
+//!   account/model/tokenizer endpoints, and [`xai::XaiProvider`].
+//! - [`openai`]: OpenAI's Responses API (the x.ai wire shape with §2.4's differences).
+//! - [`anthropic`]: Anthropic's Messages API, history kept by the proxy.
 //! - [`sse`]: SSE framing.
 //! - [`responses`]: `POST /v1/responses`, JSON and streaming.
 //! - [`chat_completions`]: the legacy endpoint, streaming and deferred.
@@ -11,9 +17,11 @@
 //! - [`pricing`]: model prices, cached.
 //! - [`voice`]: text → speech clip (cache, session cap) over [`tts`] or [`realtime`].
 
+pub mod anthropic;
 pub mod chat;
 pub mod chat_completions;
 pub mod conversations;
+pub mod openai;
 pub mod pricing;
 pub mod realtime;
 pub mod responses;
@@ -22,11 +30,60 @@ pub mod tts;
 pub mod voice;
 pub mod xai;
 
+use std::future::Future;
 use std::pin::Pin;
 
 use futures_util::Stream;
 
+use crate::config::ClientConfig;
+use pricing::Prices;
+
 pub use xai::UpstreamError;
+
+/// A boxed future, so [`Provider`] can be used as `dyn Provider`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One language-model provider: what [`chat::ChatService`] (and so the routes) call.
+pub trait Provider: Send + Sync {
+    /// One whole reply.
+    fn complete<'a>(
+        &'a self,
+        client: &'a ClientConfig,
+        turn: &'a Turn,
+    ) -> BoxFuture<'a, Result<Reply, UpstreamError>>;
+
+    /// A streamed reply. `Err` means nothing was received (the caller can still answer with
+    /// an HTTP error); later failures are the stream's last item, which is `Done` or an error.
+    fn stream<'a>(
+        &'a self,
+        client: &'a ClientConfig,
+        turn: &'a Turn,
+    ) -> BoxFuture<'a, Result<ReplyStream, UpstreamError>>;
+
+    /// An upper bound on the tokens `text` is for the client's model. By default the byte
+    /// length (no tokenizer makes more than one token of a byte): conservative, and free.
+    fn count_tokens<'a>(
+        &'a self,
+        _client: &'a ClientConfig,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<usize, UpstreamError>> {
+        Box::pin(std::future::ready(Ok(text.len())))
+    }
+
+    /// The model's prices, when the provider publishes them to the proxy (x.ai only).
+    fn prices<'a>(&'a self, _model: &'a str) -> BoxFuture<'a, Option<Prices>> {
+        Box::pin(std::future::ready(None))
+    }
+
+    /// What a reply cost, when known.
+    fn cost_usd<'a>(
+        &'a self,
+        _model: &'a str,
+        _usage: &'a TokenUsage,
+    ) -> BoxFuture<'a, Option<f64>> {
+        Box::pin(std::future::ready(None))
+    }
+}
 
 /// One visitor turn, as the upstream needs it.
 #[derive(Debug, Clone)]

@@ -1,5 +1,7 @@
 //! `POST /v1/responses`: the request we send and the parts of the answer we read, JSON and
-//! streamed. Wire names as x.ai documents them (`shared/xai-api.md` §2).
+//! streamed. Wire names as x.ai documents them (`shared/xai-api.md` §2). OpenAI's Responses
+//! API has the same shape (§2.4: other ids, another error body, no `[DONE]`, none of which
+//! this reader depends on), so [`super::openai`] reuses it with its own request.
 
 use std::time::Duration;
 
@@ -179,8 +181,15 @@ pub enum StreamEvent {
 }
 
 pub async fn create(xai: &XaiClient, turn: &Turn) -> Result<Reply, UpstreamError> {
-    let body = CreateRequest::from_turn(turn, false);
-    let obj: ResponseObject = xai.post_json("responses", "responses", &body).await?;
+    create_with(xai, &CreateRequest::from_turn(turn, false)).await
+}
+
+/// Sends `body` (with `stream: false`) and reads the reply.
+pub async fn create_with(
+    xai: &XaiClient,
+    body: &CreateRequest<'_>,
+) -> Result<Reply, UpstreamError> {
+    let obj: ResponseObject = xai.post_json("responses", "responses", body).await?;
     if obj.status.as_deref() == Some("failed") {
         return Err(UpstreamError::Failed);
     }
@@ -194,13 +203,21 @@ pub async fn stream(
     turn: &Turn,
     idle: Duration,
 ) -> Result<ReplyStream, UpstreamError> {
-    let body = CreateRequest::from_turn(turn, true);
+    stream_with(xai, &CreateRequest::from_turn(turn, true), idle).await
+}
+
+/// Sends `body` (with `stream: true`) and relays the reply as it arrives.
+pub async fn stream_with(
+    xai: &XaiClient,
+    body: &CreateRequest<'_>,
+    idle: Duration,
+) -> Result<ReplyStream, UpstreamError> {
     let url = xai.endpoint("responses");
     let resp = xai
         .send("responses", false, |http| {
             http.post(&url)
                 .header("accept", "text/event-stream")
-                .json(&body)
+                .json(body)
         })
         .await?;
     let mut bytes = resp.bytes_stream();
@@ -221,7 +238,7 @@ pub async fn stream(
                     Err(UpstreamError::Truncated)?;
                 }
                 let event: StreamEvent = serde_json::from_str(&frame.data).map_err(|e| {
-                    warn!(error = %e, "unreadable event in the x.ai stream");
+                    warn!(error = %e, "unreadable event in the reply stream");
                     UpstreamError::Malformed
                 })?;
                 match event {
@@ -236,7 +253,7 @@ pub async fn stream(
                     }
                     StreamEvent::Failed {} => Err(UpstreamError::Failed)?,
                     StreamEvent::Error { code } => {
-                        warn!(code = code.as_deref().unwrap_or("-"), "x.ai sent an error event mid-stream");
+                        warn!(code = code.as_deref().unwrap_or("-"), "the upstream sent an error event mid-stream");
                         Err(UpstreamError::MidStream)?;
                     }
                     StreamEvent::Other => {}

@@ -1,6 +1,11 @@
 //! The x.ai REST client: one `reqwest::Client`, the key in one header-building place, retries
-//! before the first byte, and errors that carry no URL or upstream text.
+//! before the first byte, and errors that carry no URL or upstream text. The same client (with
+//! another base URL, key and auth header) carries the OpenAI and Anthropic calls.
+//!
+//! [`XaiProvider`] is x.ai behind [`super::Provider`]: Responses, chat completions or deferred,
+//! as the client is configured.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -10,7 +15,12 @@ use serde::de::DeserializeOwned;
 use tracing::{info, warn};
 use url::Url;
 
-use crate::config::{ApiKey, Config};
+use crate::config::{Api, ApiKey, ClientConfig, Config};
+
+use super::chat_completions::{self, Prompt};
+use super::conversations::{ConversationStore, Message};
+use super::pricing::{PriceBook, Prices};
+use super::{BoxFuture, Provider, Reply, ReplyEvent, ReplyStream, TokenUsage, Turn, responses};
 
 /// What went wrong talking to x.ai, with no URL or body text in it: those stay in the logs.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -66,6 +76,12 @@ impl UpstreamError {
             UpstreamError::DeferredTimeout => "deferred_timeout",
             UpstreamError::UnknownConversation => "unknown_conversation",
         }
+    }
+}
+
+impl From<reqwest::Error> for UpstreamError {
+    fn from(e: reqwest::Error) -> Self {
+        UpstreamError::from_reqwest(&e)
     }
 }
 
@@ -143,17 +159,47 @@ struct Tokenized {
     token_ids: Vec<serde_json::Value>,
 }
 
+/// How the key travels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer <key>` (x.ai, OpenAI).
+    Bearer,
+    /// `x-api-key: <key>` and `anthropic-version: <version>` (Anthropic).
+    Anthropic { version: String },
+}
+
 #[derive(Clone)]
 pub struct XaiClient {
     http: reqwest::Client,
     base_url: Url,
     key: ApiKey,
+    auth: Auth,
+    /// Who is on the other end, for log lines ("x.ai", "openai", "anthropic").
+    label: &'static str,
     retry: RetryPolicy,
     upstream_timeout: Duration,
 }
 
 impl XaiClient {
     pub fn new(config: &Config) -> anyhow::Result<Self> {
+        Self::for_endpoint(
+            config,
+            "x.ai",
+            config.base_url.clone(),
+            config.api_key.clone(),
+            Auth::Bearer,
+        )
+    }
+
+    /// A client for another provider's `base_url`, with its key and auth header; timeouts and
+    /// retries as configured for x.ai.
+    pub fn for_endpoint(
+        config: &Config,
+        label: &'static str,
+        base_url: Url,
+        key: ApiKey,
+        auth: Auth,
+    ) -> anyhow::Result<Self> {
         // No whole-request timeout on the client: streams may legitimately run long. Each call
         // sets its own (JSON calls) or the stream relay watches for stalls.
         let http = reqwest::Client::builder()
@@ -163,8 +209,10 @@ impl XaiClient {
             .build()?;
         Ok(Self {
             http,
-            base_url: config.base_url.clone(),
-            key: config.api_key.clone(),
+            base_url,
+            key,
+            auth,
+            label,
             retry: RetryPolicy::from_config(config),
             upstream_timeout: config.upstream_timeout,
         })
@@ -192,7 +240,13 @@ impl XaiClient {
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
-            let mut req = build(&self.http).bearer_auth(self.key.expose());
+            let mut req = build(&self.http);
+            req = match &self.auth {
+                Auth::Bearer => req.bearer_auth(self.key.expose()),
+                Auth::Anthropic { version } => req
+                    .header("x-api-key", self.key.expose())
+                    .header("anthropic-version", version),
+            };
             if whole_timeout {
                 req = req.timeout(self.upstream_timeout);
             }
@@ -207,11 +261,12 @@ impl XaiClient {
                     let retry_after = parse_retry_after(resp.headers());
                     let body = resp.text().await.unwrap_or_default();
                     warn!(
+                        provider = self.label,
                         upstream = what,
                         status,
                         retry_after_secs = retry_after.map(|d| d.as_secs()),
                         detail = %self.redact(&body),
-                        "x.ai answered with an error"
+                        "upstream answered with an error"
                     );
                     UpstreamError::Status {
                         status,
@@ -235,6 +290,7 @@ impl XaiClient {
             let delay = self.retry.delay(attempt, retry_after);
             if started.elapsed() + delay > self.retry.budget {
                 info!(
+                    provider = self.label,
                     upstream = what,
                     "not retrying: the wait would exceed the retry budget"
                 );
@@ -242,6 +298,7 @@ impl XaiClient {
             }
             attempt += 1;
             info!(
+                provider = self.label,
                 upstream = what,
                 attempt,
                 delay_ms = delay.as_millis() as u64,
@@ -306,9 +363,141 @@ async fn read_json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, Up
         .await
         .map_err(|e| UpstreamError::from_reqwest(&e))?;
     serde_json::from_slice(&bytes).map_err(|e| {
-        warn!(error = %e, "x.ai sent JSON the proxy cannot read");
+        warn!(error = %e, "the upstream sent JSON the proxy cannot read");
         UpstreamError::Malformed
     })
+}
+
+/// x.ai behind [`Provider`]: the API the client is configured for, history kept by the proxy
+/// where x.ai keeps none (chat completions), prices from `/v1/language-models`.
+#[derive(Clone)]
+pub struct XaiProvider {
+    pub xai: XaiClient,
+    pub prices: PriceBook,
+    conversations: Arc<ConversationStore>,
+    idle: Duration,
+}
+
+impl XaiProvider {
+    pub fn new(config: &Config, xai: XaiClient, prices: PriceBook) -> Self {
+        Self {
+            xai,
+            prices,
+            conversations: Arc::new(ConversationStore::new(
+                config.max_conversations,
+                config.max_conversation_turns,
+            )),
+            idle: config.stream_idle_timeout,
+        }
+    }
+
+    async fn complete_turn(
+        &self,
+        client: &ClientConfig,
+        turn: &Turn,
+    ) -> Result<Reply, UpstreamError> {
+        match client.api {
+            Api::Responses => responses::create(&self.xai, turn).await,
+            Api::ChatCompletions => {
+                let history = self.conversations.history(turn)?;
+                let prompt = prompt(turn, history.as_ref().map(|h| h.as_slice()));
+                let mut reply = if client.deferred {
+                    chat_completions::create_deferred(
+                        &self.xai,
+                        &prompt,
+                        client.deferred_poll,
+                        client.deferred_timeout,
+                    )
+                    .await?
+                } else {
+                    chat_completions::create(&self.xai, &prompt).await?
+                };
+                reply.response_id =
+                    self.conversations
+                        .remember(history.as_ref(), &turn.message, &reply.text);
+                Ok(reply)
+            }
+        }
+    }
+
+    async fn stream_turn(
+        &self,
+        client: &ClientConfig,
+        turn: &Turn,
+    ) -> Result<ReplyStream, UpstreamError> {
+        match client.api {
+            Api::Responses => responses::stream(&self.xai, turn, self.idle).await,
+            Api::ChatCompletions if client.deferred => {
+                // A deferred reply arrives whole; it is relayed as one delta.
+                let reply = self.complete_turn(client, turn).await?;
+                let events = vec![
+                    Ok(ReplyEvent::Delta(reply.text.clone())),
+                    Ok(ReplyEvent::Done(reply)),
+                ];
+                Ok(Box::pin(futures_util::stream::iter(events)))
+            }
+            Api::ChatCompletions => {
+                let history = self.conversations.history(turn)?;
+                let inner = chat_completions::stream(
+                    &self.xai,
+                    &prompt(turn, history.as_ref().map(|h| h.as_slice())),
+                    self.idle,
+                )
+                .await?;
+                Ok(ConversationStore::remember_at_end(
+                    &self.conversations,
+                    inner,
+                    history,
+                    turn.message.clone(),
+                ))
+            }
+        }
+    }
+}
+
+impl Provider for XaiProvider {
+    fn complete<'a>(
+        &'a self,
+        client: &'a ClientConfig,
+        turn: &'a Turn,
+    ) -> BoxFuture<'a, Result<Reply, UpstreamError>> {
+        Box::pin(self.complete_turn(client, turn))
+    }
+
+    fn stream<'a>(
+        &'a self,
+        client: &'a ClientConfig,
+        turn: &'a Turn,
+    ) -> BoxFuture<'a, Result<ReplyStream, UpstreamError>> {
+        Box::pin(self.stream_turn(client, turn))
+    }
+
+    /// x.ai's own tokenizer (`POST /v1/tokenize-text`).
+    fn count_tokens<'a>(
+        &'a self,
+        client: &'a ClientConfig,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<usize, UpstreamError>> {
+        Box::pin(self.xai.count_tokens(&client.model, text))
+    }
+
+    fn prices<'a>(&'a self, model: &'a str) -> BoxFuture<'a, Option<Prices>> {
+        Box::pin(self.prices.prices(&self.xai, model))
+    }
+
+    fn cost_usd<'a>(&'a self, model: &'a str, usage: &'a TokenUsage) -> BoxFuture<'a, Option<f64>> {
+        Box::pin(self.prices.cost_usd(&self.xai, model, usage))
+    }
+}
+
+fn prompt<'a>(turn: &'a Turn, history: Option<&'a [Message]>) -> Prompt<'a> {
+    Prompt {
+        model: &turn.model,
+        instructions: &turn.instructions,
+        history: history.unwrap_or(&[]),
+        message: &turn.message,
+        max_output_tokens: turn.max_output_tokens,
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.

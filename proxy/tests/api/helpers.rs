@@ -233,6 +233,19 @@ pub fn assert_no_canary(what: &str, text: &str) {
     }
 }
 
+/// Fails if `text` holds `secret` or any 8-character piece of its part after `skip` bytes
+/// (a shared prefix such as `sk-` is not secret).
+pub fn assert_no_secret(what: &str, text: &str, secret: &str, skip: usize) {
+    assert!(!text.contains(secret), "{what} contains an API key");
+    for w in secret.as_bytes()[skip..].windows(8) {
+        let frag = std::str::from_utf8(w).expect("ascii");
+        assert!(
+            !text.contains(frag),
+            "{what} contains a fragment of an API key: {frag}"
+        );
+    }
+}
+
 /// Parses an SSE body into `(event name, data JSON)` pairs.
 pub fn parse_sse(body: &str) -> Vec<(String, serde_json::Value)> {
     let mut out = Vec::new();

@@ -1,0 +1,87 @@
+//! OpenAI behind [`Provider`]: the Responses API (`POST {base}/responses`), which has x.ai's
+//! request and stream shape with the differences of `shared/xai-api.md` §2.4: `resp_…` ids,
+//! `{"error":{…}}` error bodies (only ever logged, redacted) and no `data: [DONE]`. OpenAI
+//! stores the conversation (`store: true`, `previous_response_id`).
+//!
+//! One more difference: OpenAI does not carry `instructions` over `previous_response_id`, so
+//! the system prompt is sent on every turn (x.ai refuses that combination; see
+//! [`responses::CreateRequest::from_turn`]).
+//!
+//! No prices (cost is `None`) and no tokenizer call (the token cap counts bytes). No server
+//! speech: the widget speaks OpenAI replies with the browser voice.
+
+use std::time::Duration;
+
+use super::responses::{self, CreateRequest};
+use super::xai::{Auth, XaiClient};
+use super::{BoxFuture, Provider, Reply, ReplyStream, Turn, UpstreamError};
+use crate::config::{ApiKey, ClientConfig, Config};
+
+pub struct OpenAiProvider {
+    http: XaiClient,
+    idle: Duration,
+}
+
+impl OpenAiProvider {
+    pub fn new(config: &Config, key: ApiKey) -> anyhow::Result<Self> {
+        Ok(Self {
+            http: XaiClient::for_endpoint(
+                config,
+                "openai",
+                config.openai.base_url.clone(),
+                key,
+                Auth::Bearer,
+            )?,
+            idle: config.stream_idle_timeout,
+        })
+    }
+}
+
+/// The Responses request for OpenAI: the x.ai one with `instructions` on every turn.
+pub fn request(turn: &Turn, stream: bool) -> CreateRequest<'_> {
+    CreateRequest {
+        instructions: Some(turn.instructions.as_str()),
+        ..CreateRequest::from_turn(turn, stream)
+    }
+}
+
+impl Provider for OpenAiProvider {
+    fn complete<'a>(
+        &'a self,
+        _client: &'a ClientConfig,
+        turn: &'a Turn,
+    ) -> BoxFuture<'a, Result<Reply, UpstreamError>> {
+        Box::pin(async move { responses::create_with(&self.http, &request(turn, false)).await })
+    }
+
+    fn stream<'a>(
+        &'a self,
+        _client: &'a ClientConfig,
+        turn: &'a Turn,
+    ) -> BoxFuture<'a, Result<ReplyStream, UpstreamError>> {
+        Box::pin(async move {
+            responses::stream_with(&self.http, &request(turn, true), self.idle).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_go_with_every_turn() {
+        let turn = Turn {
+            model: "gpt-4.1-mini".into(),
+            instructions: "Be brief.".into(),
+            message: "hi".into(),
+            previous_response_id: Some("resp_abc".into()),
+            max_output_tokens: Some(100),
+        };
+        let body = serde_json::to_value(request(&turn, true)).unwrap();
+        assert_eq!(body["instructions"], "Be brief.");
+        assert_eq!(body["previous_response_id"], "resp_abc");
+        assert_eq!(body["stream"], true);
+        assert_eq!(body["max_output_tokens"], 100);
+    }
+}
