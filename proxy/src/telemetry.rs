@@ -18,7 +18,13 @@ pub fn init(format: LogFormat) {
     // Logs go to stderr so stdout carries only the `listening on` line tests and scripts read.
     match format {
         LogFormat::Text => registry
-            .with(fmt::layer().with_writer(std::io::stderr).with_target(false))
+            .with(
+                fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_target(false)
+                    // Colour codes only for a person at a terminal, not in files or collectors.
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+            )
             .init(),
         LogFormat::Json => registry
             .with(

@@ -54,3 +54,20 @@ async fn without_a_bundle_the_loader_says_so() {
             .contains("serves no widget bundle")
     );
 }
+
+#[tokio::test]
+async fn precompressed_bundle_files_are_served_as_they_are() {
+    let app = spawn_app_with(Options { widget: true, ..Default::default() }).await;
+    let dir = app.widget_dir().expect("a bundle dir");
+    std::fs::write(dir.join("widget-wasm-0123abcd_bg.wasm.br"), b"brotli-bytes").unwrap();
+    let resp = app
+        .http
+        .get(app.url("/widget/widget-wasm-0123abcd_bg.wasm"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-encoding"], "br");
+    assert_eq!(resp.headers()["content-type"], "application/wasm");
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"brotli-bytes");
+}

@@ -26,6 +26,11 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The temporary widget bundle directory, when the app serves one.
+    pub fn widget_dir(&self) -> Option<&Path> {
+        self._widget_dir.as_ref().map(tempfile::TempDir::path)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
