@@ -76,7 +76,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         let bundle = Router::new()
             // scripts/build-widget writes .br and .gz next to each file at maximum compression;
             // on-the-fly compression (below) only covers what has no such file.
-            .fallback_service(ServeDir::new(&assets.dir).precompressed_br().precompressed_gzip())
+            .fallback_service(
+                ServeDir::new(&assets.dir)
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            )
             .layer(SetResponseHeaderLayer::overriding(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=31536000, immutable"),

@@ -57,7 +57,11 @@ async fn without_a_bundle_the_loader_says_so() {
 
 #[tokio::test]
 async fn precompressed_bundle_files_are_served_as_they_are() {
-    let app = spawn_app_with(Options { widget: true, ..Default::default() }).await;
+    let app = spawn_app_with(Options {
+        widget: true,
+        ..Default::default()
+    })
+    .await;
     let dir = app.widget_dir().expect("a bundle dir");
     std::fs::write(dir.join("widget-wasm-0123abcd_bg.wasm.br"), b"brotli-bytes").unwrap();
     let resp = app
