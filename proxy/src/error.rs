@@ -197,6 +197,7 @@ pub fn from_upstream(e: &crate::upstream::UpstreamError, continuing: bool) -> Ap
         U::Status { .. } => AppError::Upstream,
         U::Timeout | U::Stalled | U::DeferredTimeout => AppError::UpstreamTimeout,
         U::UnknownConversation => AppError::ConversationNotFound,
+        U::StoreUnavailable => AppError::LimitsUnavailable,
         U::Connect | U::Malformed | U::Truncated | U::MidStream | U::Failed => AppError::Upstream,
     }
 }

@@ -197,16 +197,13 @@ impl AnthropicProvider {
                     version: config.anthropic.version.clone(),
                 },
             )?,
-            conversations: Arc::new(ConversationStore::new(
-                config.max_conversations,
-                config.max_conversation_turns,
-            )),
+            conversations: Arc::new(ConversationStore::from_config(config)?),
             idle: config.stream_idle_timeout,
         })
     }
 
     async fn complete_turn(&self, turn: &Turn) -> Result<Reply, UpstreamError> {
-        let history = self.conversations.history(turn)?;
+        let history = self.conversations.history(turn).await?;
         let messages = history.as_ref().map_or(&[][..], |h| h.as_slice());
         let body = CreateRequest::new(turn, messages, false);
         let obj: MessageObject = self.http.post_json("messages", "messages", &body).await?;
@@ -221,7 +218,8 @@ impl AnthropicProvider {
         let (input, cached) = obj.usage.input();
         let response_id = self
             .conversations
-            .remember(history.as_ref(), &turn.message, &text);
+            .remember(history.as_ref(), &turn.message, &text)
+            .await?;
         Ok(Reply {
             text,
             response_id,
@@ -231,7 +229,7 @@ impl AnthropicProvider {
     }
 
     async fn stream_turn(&self, turn: &Turn) -> Result<ReplyStream, UpstreamError> {
-        let history = self.conversations.history(turn)?;
+        let history = self.conversations.history(turn).await?;
         let messages = history.as_ref().map_or(&[][..], |h| h.as_slice());
         let body = CreateRequest::new(turn, messages, true);
         let url = self.http.endpoint("messages");

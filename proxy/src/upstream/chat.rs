@@ -36,7 +36,7 @@ impl ChatService {
             None => None,
         };
         Ok(Self {
-            xai_provider: Arc::new(XaiProvider::new(config, xai.clone(), prices.clone())),
+            xai_provider: Arc::new(XaiProvider::new(config, xai.clone(), prices.clone())?),
             xai,
             prices,
             openai,

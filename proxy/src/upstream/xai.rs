@@ -48,6 +48,8 @@ pub enum UpstreamError {
     DeferredTimeout,
     #[error("the conversation to continue is unknown or expired")]
     UnknownConversation,
+    #[error("the shared conversation store is unreachable")]
+    StoreUnavailable,
 }
 
 impl UpstreamError {
@@ -75,6 +77,7 @@ impl UpstreamError {
             UpstreamError::Failed => "failed",
             UpstreamError::DeferredTimeout => "deferred_timeout",
             UpstreamError::UnknownConversation => "unknown_conversation",
+            UpstreamError::StoreUnavailable => "store_unavailable",
         }
     }
 }
@@ -379,16 +382,14 @@ pub struct XaiProvider {
 }
 
 impl XaiProvider {
-    pub fn new(config: &Config, xai: XaiClient, prices: PriceBook) -> Self {
-        Self {
+    pub fn new(config: &Config, xai: XaiClient, prices: PriceBook) -> anyhow::Result<Self> {
+        let conversations = Arc::new(ConversationStore::from_config(config)?);
+        Ok(Self {
             xai,
             prices,
-            conversations: Arc::new(ConversationStore::new(
-                config.max_conversations,
-                config.max_conversation_turns,
-            )),
+            conversations,
             idle: config.stream_idle_timeout,
-        }
+        })
     }
 
     async fn complete_turn(
@@ -399,7 +400,7 @@ impl XaiProvider {
         match client.api {
             Api::Responses => responses::create(&self.xai, turn).await,
             Api::ChatCompletions => {
-                let history = self.conversations.history(turn)?;
+                let history = self.conversations.history(turn).await?;
                 let prompt = prompt(turn, history.as_ref().map(|h| h.as_slice()));
                 let mut reply = if client.deferred {
                     chat_completions::create_deferred(
@@ -412,9 +413,10 @@ impl XaiProvider {
                 } else {
                     chat_completions::create(&self.xai, &prompt).await?
                 };
-                reply.response_id =
-                    self.conversations
-                        .remember(history.as_ref(), &turn.message, &reply.text);
+                reply.response_id = self
+                    .conversations
+                    .remember(history.as_ref(), &turn.message, &reply.text)
+                    .await?;
                 Ok(reply)
             }
         }
@@ -437,7 +439,7 @@ impl XaiProvider {
                 Ok(Box::pin(futures_util::stream::iter(events)))
             }
             Api::ChatCompletions => {
-                let history = self.conversations.history(turn)?;
+                let history = self.conversations.history(turn).await?;
                 let inner = chat_completions::stream(
                     &self.xai,
                     &prompt(turn, history.as_ref().map(|h| h.as_slice())),

@@ -259,3 +259,36 @@ async fn redis_going_away_fails_closed_or_open_as_configured() {
         "fail open lets turns through"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_the_proxy_keeps_continues_on_another_replica() {
+    let Some((_redis, port)) = start_redis().await else {
+        return;
+    };
+    let fake = fake().await;
+    let cfg = config("api = \"chat_completions\"", "");
+    let (_a, a) = replica(cfg.path(), &fake, port);
+    let (_b, b) = replica(cfg.path(), &fake, port);
+    let http = reqwest::Client::new();
+    let ask = |base: &str, body: serde_json::Value| {
+        http.post(format!("{base}/api/chat"))
+            .header("Origin", ORIGIN)
+            .json(&body)
+            .send()
+    };
+    let first: serde_json::Value = ask(
+        &a,
+        json!({"client_id": "demo", "message": "My name is Alice"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let next = json!({"client_id": "demo", "message": "What's my name?", "previous_response_id": first["response_id"]});
+    let second: serde_json::Value = ask(&b, next).await.unwrap().json().await.unwrap();
+    assert!(
+        second["response"].as_str().unwrap().contains("Alice"),
+        "{second}"
+    );
+}
