@@ -167,7 +167,7 @@ sec(() => {
   p('## 5. Widget', '');
   if (!widget) { p('_Not measured._', ''); return; }
   const b = widget.bytes;
-  p('**Bytes.** Loader = `GET /widget.js` from the proxy; glue and WASM from `target/widget-dist` (what `scripts/build-widget` produced: opt-level z, LTO, wasm-opt -Oz). gzip at level 9 and brotli at quality 11, both by Node\'s zlib; "served" is what the proxy sends to a browser accepting `br, gzip` (tower-http compresses on the fly). ' +
+  p('**Bytes.** Loader = `GET /widget.js` from the proxy; glue and WASM from `target/widget-dist` (what `scripts/build-widget` produced: opt-level z, LTO, wasm-opt -Oz). gzip at level 9 and brotli at quality 11, both by Node\'s zlib; "served" is what the proxy sends to a browser accepting `br, gzip` (the precompressed files `scripts/build-widget` writes). ' +
     'Baseline: the minimal Leptos 0.8 CSR widget (shadow root, launcher, list, input, mic, audio, one POST) measured when the toolchain was chosen: WASM 228 / 98 / 82 KB, glue 40 / 7.6 / 6.6 KB raw / gzip / brotli; the same widget in plain web-sys was 36 KB gzip.', '');
   const base = { glue: [40, 7.6, 6.6], wasm: [228, 98, 82] };
   const row = (name, x, bl) => [name, kb(x.raw), kb(x.gzip), kb(x.brotli), `${kb(x.served.bytes)} (${x.served.encoding})`,
