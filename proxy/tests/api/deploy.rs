@@ -2,92 +2,24 @@
 //! docs/deploy/nginx.conf, on loopback. Needs nginx and redis-server (`.ci/install`); outside
 //! CI the test says so and passes when they are missing.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use fake_xai::{Delays, FakeConfig, FakeXai};
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{CANARY_KEY, CLIENTS, ORIGIN};
-
-struct Proc(Child);
-
-impl Drop for Proc {
-    /// SIGTERM first: nginx's master then stops its workers (SIGKILL would orphan them).
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        for _ in 0..100 {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn have(bin: &str, arg: &str) -> bool {
-    let ok = Command::new(bin).arg(arg).output().is_ok();
-    if !ok {
-        assert!(
-            std::env::var("CI").is_err(),
-            "{bin} must be installed in CI (.ci/install)"
-        );
-        eprintln!("{bin} is not installed; skipping");
-    }
-    ok
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_for_port(port: u16) {
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("nothing listens on {port}");
-}
+use crate::helpers::{
+    CANARY_KEY, CLIENTS, ORIGIN, Proc, free_port, have, spawn_proxy, start_redis, wait_for_port,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_behind_nginx_share_limits_and_stream_unbuffered() {
-    if !have("nginx", "-v") || !have("redis-server", "--version") {
+    if !have("nginx", "-v") {
         return;
     }
-    let redis_port = free_port();
-    let _redis = Proc(
-        Command::new("redis-server")
-            .args([
-                "--port",
-                &redis_port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(redis_port).await;
+    let Some((_redis, redis_port)) = start_redis().await else {
+        return;
+    };
     let fake = FakeXai::start(FakeConfig {
         api_key: CANARY_KEY.into(),
         delays: Delays {
@@ -110,32 +42,20 @@ async fn two_replicas_behind_nginx_share_limits_and_stream_unbuffered() {
     let mut replicas = Vec::new();
     let mut upstreams = String::new();
     for _ in 0..2 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_proxy"))
-            .args(["serve", "--config"])
-            .arg(&cfg)
-            .args(["--listen", "127.0.0.1:0"])
-            .env("XAI_API_KEY", CANARY_KEY)
-            .env("XAI_BASE_URL", fake.base_url())
-            .env("PROXY_REDIS_URL", format!("redis://127.0.0.1:{redis_port}"))
-            .env(
-                "PROXY_SESSION_SECRET",
-                "a-shared-secret-for-all-replicas-0123456789",
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap()
-            .to_owned();
+        let (child, base) = spawn_proxy(
+            &cfg,
+            &fake,
+            &[
+                ("PROXY_REDIS_URL", format!("redis://127.0.0.1:{redis_port}")),
+                (
+                    "PROXY_SESSION_SECRET",
+                    "a-shared-secret-for-all-replicas-0123456789".into(),
+                ),
+            ],
+        );
+        let addr = base.trim_start_matches("http://").to_owned();
         upstreams.push_str(&format!("server {addr};\n        "));
-        replicas.push(Proc(child));
+        replicas.push(child);
     }
 
     let port = free_port();

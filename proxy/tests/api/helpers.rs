@@ -273,3 +273,119 @@ pub fn parse_sse(body: &str) -> Vec<(String, serde_json::Value)> {
     }
     out
 }
+
+/// A child process that is stopped when dropped: SIGTERM first (nginx's master then stops its
+/// workers; SIGKILL would orphan them), SIGKILL if it lingers.
+pub struct Proc(pub std::process::Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid)
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Whether `bin` is installed; in CI it must be (`.ci/install`), elsewhere the caller skips.
+pub fn have(bin: &str, version_arg: &str) -> bool {
+    let ok = std::process::Command::new(bin)
+        .arg(version_arg)
+        .output()
+        .is_ok();
+    if !ok {
+        assert!(
+            std::env::var("CI").is_err(),
+            "{bin} must be installed in CI (.ci/install)"
+        );
+        eprintln!("{bin} is not installed; skipping");
+    }
+    ok
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+pub async fn wait_for_port(port: u16) {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("nothing listens on {port}");
+}
+
+/// A throwaway redis-server on a loopback port, or `None` when it is not installed (outside CI).
+pub async fn start_redis() -> Option<(Proc, u16)> {
+    if !have("redis-server", "--version") {
+        return None;
+    }
+    let port = free_port();
+    let child = Proc(
+        std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts"),
+    );
+    wait_for_port(port).await;
+    Some((child, port))
+}
+
+/// Starts the real proxy binary with `config` against `fake` (plus `env`); returns it and its
+/// base URL, read from its `listening on` line. Call from a multi-threaded runtime: this blocks
+/// while the proxy's start-up key check calls the fake.
+pub fn spawn_proxy(config: &Path, fake: &FakeXai, env: &[(&str, String)]) -> (Proc, String) {
+    use std::io::BufRead;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_proxy"));
+    cmd.args(["serve", "--config"])
+        .arg(config)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("XAI_API_KEY", CANARY_KEY)
+        .env("XAI_BASE_URL", fake.base_url())
+        .env_remove("PROXY_DEMO_MODE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the proxy starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("a line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    (Proc(child), base)
+}

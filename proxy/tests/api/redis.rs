@@ -2,101 +2,21 @@
 //! happens when Redis goes away. `.ci/install` installs redis-server; without it (outside CI)
 //! these tests say so and pass vacuously.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fake_xai::{FakeConfig, FakeXai};
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{CANARY_KEY, CLIENTS, ORIGIN};
+use crate::helpers::{CANARY_KEY, CLIENTS, ORIGIN, Proc, spawn_proxy, start_redis};
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A throwaway redis-server on a loopback port, or `None` when it is not installed.
-async fn start_redis() -> Option<(Proc, u16)> {
-    if Command::new("redis-server")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var("CI").is_err(),
-            "redis-server must be installed in CI (.ci/install)"
-        );
-        eprintln!("redis-server is not installed; skipping");
-        return None;
-    }
-    let port = free_port();
-    let child = Proc(
-        Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Some((child, port));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("redis-server did not start");
-}
-
-/// Starts the real proxy binary; returns it and its base URL.
+/// A proxy replica sharing the Redis on `redis_port`.
 fn replica(config: &std::path::Path, fake: &FakeXai, redis_port: u16) -> (Proc, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_proxy"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .args(["--listen", "127.0.0.1:0"])
-        .env("XAI_API_KEY", CANARY_KEY)
-        .env("XAI_BASE_URL", fake.base_url())
-        .env("PROXY_REDIS_URL", format!("redis://127.0.0.1:{redis_port}"))
-        .env_remove("PROXY_DEMO_MODE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect(&line)
-        .to_owned();
-    (Proc(child), addr)
+    spawn_proxy(
+        config,
+        fake,
+        &[("PROXY_REDIS_URL", format!("redis://127.0.0.1:{redis_port}"))],
+    )
 }
 
 fn config(client_lines: &str, top: &str) -> tempfile::NamedTempFile {
