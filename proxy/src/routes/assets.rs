@@ -71,7 +71,7 @@ impl WidgetAssets {
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    let mut router = Router::new().route("/widget.js", get(loader));
+    let mut router = Router::new().route("/widget.js", get(loader).layer(CompressionLayer::new()));
     if let Some(assets) = state.assets.as_ref() {
         let bundle = Router::new()
             // scripts/build-widget writes .br and .gz next to each file at maximum compression;
