@@ -513,6 +513,13 @@ impl SessionSecret {
     }
 }
 
+impl ClientConfig {
+    /// Exact comparison with a browser's `Origin` header: scheme, host and port, no suffixes.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins.iter().any(|o| o == origin)
+    }
+}
+
 impl Config {
     /// Reads and validates `path`, applying environment overrides.
     pub fn load(path: &Path, env: &EnvOverrides) -> Result<Self, ConfigError> {

@@ -415,7 +415,7 @@ fn check_origin(client: &ClientConfig, headers: &HeaderMap) -> Result<Option<Str
         None => Err(AppError::OriginNotAllowed),
         Some(origin) => {
             let origin = origin.to_str().map_err(|_| AppError::OriginNotAllowed)?;
-            if client.allowed_origins.iter().any(|o| o == origin) {
+            if client.allows_origin(origin) {
                 Ok(Some(origin.to_owned()))
             } else {
                 Err(AppError::OriginNotAllowed)

@@ -20,7 +20,7 @@ pub async fn get_client(
         .get(header::ORIGIN)
         .map(|o| o.to_str().unwrap_or("null"));
     if let Some(o) = origin
-        && !client.allowed_origins.iter().any(|a| a == o)
+        && !client.allows_origin(o)
     {
         return Err(AppError::OriginNotAllowed);
     }

@@ -618,57 +618,47 @@ async fn server_to_server_use_needs_the_owners_opt_in() {
     assert_eq!(resp.status(), 200);
 }
 
-#[tokio::test]
-async fn the_start_up_check_refuses_a_disabled_key() {
+/// The message with which start-up refuses a key in `state`.
+async fn start_up_refusal(state: ApiKeyState) -> String {
     let err = try_spawn_app(Options {
-        key_state: Some(ApiKeyState {
-            api_key_disabled: true,
-            ..ApiKeyState::default()
-        }),
+        key_state: Some(state),
         ..Options::default()
     })
     .await
     .err()
     .expect("start-up refused");
-    let msg = format!("{err:#}");
+    format!("{err:#}")
+}
+
+#[tokio::test]
+async fn the_start_up_check_refuses_a_disabled_key() {
+    let msg = start_up_refusal(ApiKeyState {
+        api_key_disabled: true,
+        ..ApiKeyState::default()
+    })
+    .await;
     assert!(msg.contains("disabled or blocked"), "{msg}");
     assert_no_canary("start-up error", &msg);
 }
 
 #[tokio::test]
 async fn the_start_up_check_refuses_a_key_without_chat_access() {
-    let err = try_spawn_app(Options {
-        key_state: Some(ApiKeyState {
-            acls: vec!["api-key:model:*".into(), "api-key:endpoint:models".into()],
-            ..ApiKeyState::default()
-        }),
-        ..Options::default()
+    let msg = start_up_refusal(ApiKeyState {
+        acls: vec!["api-key:model:*".into(), "api-key:endpoint:models".into()],
+        ..ApiKeyState::default()
     })
-    .await
-    .err()
-    .expect("start-up refused");
-    assert!(
-        format!("{err:#}").contains("api-key:endpoint:chat"),
-        "{err:#}"
-    );
+    .await;
+    assert!(msg.contains("api-key:endpoint:chat"), "{msg}");
 }
 
 #[tokio::test]
 async fn the_start_up_check_refuses_a_key_without_the_model() {
-    let err = try_spawn_app(Options {
-        key_state: Some(ApiKeyState {
-            acls: vec!["api-key:endpoint:*".into(), "api-key:model:grok-4.3".into()],
-            ..ApiKeyState::default()
-        }),
-        ..Options::default()
+    let msg = start_up_refusal(ApiKeyState {
+        acls: vec!["api-key:endpoint:*".into(), "api-key:model:grok-4.3".into()],
+        ..ApiKeyState::default()
     })
-    .await
-    .err()
-    .expect("start-up refused");
-    assert!(
-        format!("{err:#}").contains("grok-4-1-fast-non-reasoning"),
-        "{err:#}"
-    );
+    .await;
+    assert!(msg.contains("grok-4-1-fast-non-reasoning"), "{msg}");
 }
 
 #[tokio::test]
