@@ -49,6 +49,7 @@ async fn main() -> anyhow::Result<()> {
         model = "grok-4-1-fast-non-reasoning"
         instructions = "Be helpful."
         voice = "eve"
+        session_tokens = false
         "#,
     )?;
     let env = EnvOverrides {

@@ -13,25 +13,29 @@ pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]) -> Ip
     if !is_trusted(&peer_ip) {
         return peer_ip;
     }
-    let hops: Vec<IpAddr> = headers
+    // Several headers are one list, in order (RFC 9110 section 5.3).
+    let lists: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|h| h.parse::<IpAddr>().map(canonical))
-        .collect::<Result<_, _>>()
-        // A malformed list cannot be trusted at all: fall back to the peer.
-        .unwrap_or_default();
-    hops.into_iter()
-        .rev()
-        .find(|ip| !is_trusted(ip))
-        .unwrap_or(peer_ip)
+        .collect();
+    // Walk from the right, one hop at a time: each trusted hop vouches for the one to its left.
+    // A malformed hop ends the walk at the last address we could read, so a visitor who writes
+    // garbage in the header is still charged to their own address (which nginx appends), never
+    // to the balancer's.
+    let mut last_good = peer_ip;
+    for hop in lists.iter().rev().flat_map(|l| l.rsplit(',')) {
+        match hop.trim().parse::<IpAddr>().map(canonical) {
+            Ok(ip) if is_trusted(&ip) => last_good = ip,
+            Ok(ip) => return ip,
+            Err(_) => break,
+        }
+    }
+    last_good
 }
 
-fn canonical(ip: IpAddr) -> IpAddr {
+/// An IPv4-mapped IPv6 address as the IPv4 address it is.
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
@@ -76,6 +80,38 @@ mod tests {
         let peer: SocketAddr = "10.0.0.2:5000".parse().unwrap();
         let ip = client_ip(peer, &headers("1.2.3.4, not-an-ip"), &nets(&["10.0.0.0/8"]));
         assert_eq!(ip.to_string(), "10.0.0.2");
+    }
+
+    #[test]
+    fn a_malformed_left_hop_does_not_discard_the_trusted_hops() {
+        let peer: SocketAddr = "10.0.0.2:5000".parse().unwrap();
+        // What nginx makes of a visitor's `X-Forwarded-For: garbage`.
+        let ip = client_ip(
+            peer,
+            &headers("garbage, 198.51.100.9"),
+            &nets(&["10.0.0.0/8"]),
+        );
+        assert_eq!(ip.to_string(), "198.51.100.9");
+        let ip = client_ip(
+            peer,
+            &headers("198.51.100.1, garbage, 10.0.0.3"),
+            &nets(&["10.0.0.0/8"]),
+        );
+        assert_eq!(
+            ip.to_string(),
+            "10.0.0.3",
+            "the walk stops at the last good hop"
+        );
+    }
+
+    #[test]
+    fn repeated_headers_are_one_list_in_order() {
+        let peer: SocketAddr = "10.0.0.2:5000".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", "1.2.3.4".parse().unwrap());
+        h.append("x-forwarded-for", "198.51.100.9, 10.0.0.3".parse().unwrap());
+        let ip = client_ip(peer, &h, &nets(&["10.0.0.0/8"]));
+        assert_eq!(ip.to_string(), "198.51.100.9");
     }
 
     #[test]

@@ -123,6 +123,9 @@ pub struct RawConfig {
     pub retry_budget_secs: Option<u64>,
     pub max_conversations: Option<usize>,
     pub max_conversation_turns: Option<usize>,
+    pub max_conversation_kb: Option<usize>,
+    pub max_conversation_store_mb: Option<usize>,
+    pub conversation_ttl_hours: Option<u64>,
     pub max_body_bytes: Option<usize>,
     pub log_message_text: Option<bool>,
     pub key_check: Option<KeyCheck>,
@@ -134,6 +137,12 @@ pub struct RawConfig {
     pub stream_send_timeout_secs: Option<u64>,
     pub header_read_timeout_secs: Option<u64>,
     pub body_read_timeout_secs: Option<u64>,
+    pub upstream_stream_timeout_secs: Option<u64>,
+    pub max_reply_bytes: Option<usize>,
+    pub rate_per_ip: Option<u32>,
+    pub rate_per_ipv6_48: Option<u32>,
+    pub max_connections: Option<usize>,
+    pub max_connections_per_ip: Option<usize>,
     #[serde(default)]
     pub voice: RawVoice,
     #[serde(default)]
@@ -213,6 +222,10 @@ pub struct RawVoice {
     pub realtime_auth: Option<RealtimeAuth>,
     pub cache_entries: Option<usize>,
     pub cache_mb: Option<usize>,
+    pub max_units_per_reply: Option<u32>,
+    pub tts_usd_per_million_chars: Option<f64>,
+    pub realtime_usd_per_minute: Option<f64>,
+    pub realtime_usd_per_item: Option<f64>,
 }
 
 /// How a client's replies become speech.
@@ -264,6 +277,10 @@ pub struct VoiceSettings {
     pub realtime_auth: RealtimeAuth,
     pub cache_entries: usize,
     pub cache_bytes: usize,
+    /// Sentences of one reply sent to the voice service; the rest is left to the browser voice.
+    pub max_units: u32,
+    /// What speech costs; it is reserved against the daily budget with each turn.
+    pub prices: SpeechPrices,
 }
 
 /// PCM rates x.ai documents.
@@ -390,6 +407,12 @@ pub struct Config {
     /// Conversations kept by the proxy for `api = "chat_completions"` clients.
     pub max_conversations: usize,
     pub max_conversation_turns: usize,
+    /// Text of one kept conversation; its oldest turns are dropped past it.
+    pub max_conversation_bytes: usize,
+    /// Text of all kept conversations; the oldest are evicted past it.
+    pub max_conversation_store_bytes: usize,
+    /// How long Redis keeps a conversation after its last reply.
+    pub conversation_ttl: Duration,
     pub max_body_bytes: usize,
     /// Log visitors' messages and replies (off by default: they are personal data).
     pub log_message_text: bool,
@@ -407,7 +430,22 @@ pub struct Config {
     /// A visitor who stops reading a stream for this long is disconnected.
     pub stream_send_timeout: Duration,
     pub header_read_timeout: Duration,
+    /// The whole request body, however it is trickled in.
     pub body_read_timeout: Duration,
+    /// The whole of one upstream reply stream; the idle timeout alone lets a trickle run forever.
+    pub upstream_stream_timeout: Duration,
+    /// Bytes of one upstream answer (JSON body or SSE stream), whatever `max_output_tokens` said.
+    pub max_reply_bytes: usize,
+    /// Messages per minute from one address across every client (each client also has its own
+    /// `rate_per_ip`), so several sites on one proxy do not multiply a visitor's allowance.
+    /// Default: the largest client `rate_per_ip`.
+    pub rate_per_ip: u32,
+    /// Messages per minute from one IPv6 /48 across every client. Default: 8 × `rate_per_ip`.
+    pub rate_per_ipv6_48: u32,
+    /// Visitor connections open at once; by default what the open-files limit allows.
+    pub max_connections: Option<usize>,
+    /// Connections one address may hold open (trusted proxies are exempt).
+    pub max_connections_per_ip: usize,
     /// Signs widget session tokens; from `PROXY_SESSION_SECRET`, else random per process.
     pub session_secret: SessionSecret,
     pub voice: VoiceSettings,
@@ -416,6 +454,28 @@ pub struct Config {
     /// `[anthropic]`, with `ANTHROPIC_API_KEY`.
     pub anthropic: ProviderSettings,
     pub clients: Vec<ClientConfig>,
+}
+
+/// What speech costs, from `[voice]`; the proxy reserves and settles it like tokens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpeechPrices {
+    pub tts_usd_per_char: f64,
+    pub realtime_usd_per_minute: f64,
+    pub realtime_usd_per_item: f64,
+}
+
+impl SpeechPrices {
+    /// Micro-dollars for `chars` characters in `units` items making `ms` of audio.
+    pub fn micro_usd(&self, backend: TtsBackend, chars: usize, units: u32, ms: u64) -> u64 {
+        let usd = match backend {
+            TtsBackend::Tts | TtsBackend::TtsStream => chars as f64 * self.tts_usd_per_char,
+            TtsBackend::Realtime => {
+                ms as f64 / 60_000.0 * self.realtime_usd_per_minute
+                    + f64::from(units) * self.realtime_usd_per_item
+            }
+        };
+        (usd * 1e6).ceil() as u64
+    }
 }
 
 /// One non-x.ai provider's endpoint and key.
@@ -532,7 +592,11 @@ impl Config {
             message: e.to_string(),
         })?;
         let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
-        Self::from_raw(raw, env, base_dir)
+        let config = Self::from_raw(raw, env, base_dir)?;
+        if let Some(site) = &config.site_dir {
+            refuse_secrets_in_site(site, path)?;
+        }
+        Ok(config)
     }
 
     /// Validates an already parsed file; relative paths in it are taken from `base_dir`.
@@ -714,6 +778,9 @@ impl Config {
             clients.push(client);
         }
 
+        // By default one address gets, across all clients together, what the most generous
+        // client gives it: several sites on one proxy do not multiply a visitor's allowance.
+        let widest_ip_rate = clients.iter().map(|c| c.rate_per_ip).max().unwrap_or(20) as usize;
         let secs = |v: Option<u64>, default: u64, name: &str| -> Result<Duration, ConfigError> {
             match v.unwrap_or(default) {
                 0 => Err(ConfigError::Invalid(format!(
@@ -745,6 +812,21 @@ impl Config {
                 50,
                 "max_conversation_turns",
             )?,
+            max_conversation_bytes: positive(raw.max_conversation_kb, 256, "max_conversation_kb")?
+                * 1024,
+            max_conversation_store_bytes: positive(
+                raw.max_conversation_store_mb,
+                256,
+                "max_conversation_store_mb",
+            )? << 20,
+            conversation_ttl: Duration::from_secs(
+                positive(
+                    raw.conversation_ttl_hours.map(|h| h as usize),
+                    24,
+                    "conversation_ttl_hours",
+                )? as u64
+                    * 3600,
+            ),
             max_body_bytes: positive(raw.max_body_bytes, 64 * 1024, "max_body_bytes")?,
             log_message_text: raw.log_message_text.unwrap_or(false),
             key_check: raw.key_check.unwrap_or_default(),
@@ -779,6 +861,35 @@ impl Config {
                 "header_read_timeout_secs",
             )?,
             body_read_timeout: secs(raw.body_read_timeout_secs, 10, "body_read_timeout_secs")?,
+            upstream_stream_timeout: secs(
+                raw.upstream_stream_timeout_secs,
+                300,
+                "upstream_stream_timeout_secs",
+            )?,
+            max_reply_bytes: positive(raw.max_reply_bytes, 4 << 20, "max_reply_bytes")?,
+            rate_per_ip: positive(
+                raw.rate_per_ip.map(|n| n as usize),
+                widest_ip_rate,
+                "rate_per_ip",
+            )? as u32,
+            max_connections: match raw.max_connections {
+                Some(0) => {
+                    return Err(ConfigError::Invalid(
+                        "max_connections must be at least 1".into(),
+                    ));
+                }
+                n => n,
+            },
+            max_connections_per_ip: positive(
+                raw.max_connections_per_ip,
+                64,
+                "max_connections_per_ip",
+            )?,
+            rate_per_ipv6_48: positive(
+                raw.rate_per_ipv6_48.map(|n| n as usize),
+                widest_ip_rate.saturating_mul(8),
+                "rate_per_ipv6_48",
+            )? as u32,
             session_secret: session_secret(env.session_secret.as_deref())?,
             voice: validate_voice(raw.voice)?,
             openai,
@@ -790,6 +901,31 @@ impl Config {
     pub fn client(&self, id: &str) -> Option<&ClientConfig> {
         self.clients.iter().find(|c| c.id == id)
     }
+}
+
+/// A `site_dir` is published as it is: refuse one that holds this config file (system prompts,
+/// limits) or a `.env` (keys), even though dotfiles are never served.
+fn refuse_secrets_in_site(site: &Path, config_path: &Path) -> Result<(), ConfigError> {
+    let site_real = site.canonicalize().unwrap_or_else(|_| site.to_owned());
+    let config_real = config_path
+        .canonicalize()
+        .unwrap_or_else(|_| config_path.to_owned());
+    if config_real.starts_with(&site_real) {
+        return Err(ConfigError::Invalid(format!(
+            "site_dir {} contains this config file ({}), which would publish its system prompts \
+             and limits; keep the config outside the directory the site is served from",
+            site_real.display(),
+            config_real.display()
+        )));
+    }
+    if site_real.join(".env").exists() {
+        return Err(ConfigError::Invalid(format!(
+            "site_dir {} contains a .env file; keys do not belong in a served directory. Move it \
+             out of site_dir",
+            site_real.display()
+        )));
+    }
+    Ok(())
 }
 
 fn parse_cidrs(list: Vec<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
@@ -847,7 +983,41 @@ fn validate_voice(raw: RawVoice) -> Result<VoiceSettings, ConfigError> {
         realtime_auth: raw.realtime_auth.unwrap_or_default(),
         cache_entries: raw.cache_entries.unwrap_or(256),
         cache_bytes: raw.cache_mb.unwrap_or(32) * 1024 * 1024,
+        max_units: positive(
+            raw.max_units_per_reply.map(|n| n as usize),
+            24,
+            "[voice] max_units_per_reply",
+        )? as u32,
+        prices: SpeechPrices {
+            // x.ai's published prices (docs/voice.md): $15 per million characters of TTS,
+            // $0.05 per minute of realtime audio plus $0.004 per text item.
+            tts_usd_per_char: price(
+                raw.tts_usd_per_million_chars,
+                15.0,
+                "tts_usd_per_million_chars",
+            )? / 1e6,
+            realtime_usd_per_minute: price(
+                raw.realtime_usd_per_minute,
+                0.05,
+                "realtime_usd_per_minute",
+            )?,
+            realtime_usd_per_item: price(
+                raw.realtime_usd_per_item,
+                0.004,
+                "realtime_usd_per_item",
+            )?,
+        },
     })
+}
+
+/// A `[voice]` price: finite and not negative.
+fn price(v: Option<f64>, default: f64, name: &str) -> Result<f64, ConfigError> {
+    match v.unwrap_or(default) {
+        p if p.is_finite() && p >= 0.0 => Ok(p),
+        p => Err(ConfigError::Invalid(format!(
+            "[voice] {name} = {p} must be a price in US dollars, 0 or more"
+        ))),
+    }
 }
 
 fn positive(v: Option<usize>, default: usize, name: &str) -> Result<usize, ConfigError> {
@@ -1000,7 +1170,9 @@ fn validate_client(raw: RawClient, allowed_models: &[String]) -> Result<ClientCo
             None => 0,
         },
         max_turns: raw.max_turns.unwrap_or(50).max(1),
-        session_tokens: raw.session_tokens.unwrap_or(false),
+        // On unless the site says otherwise: a conversation is then bound to the session that
+        // started it, and each session has its own rate limit.
+        session_tokens: raw.session_tokens.unwrap_or(true),
         allowed_origins,
         model: raw.model,
         instructions: raw.instructions,

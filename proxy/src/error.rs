@@ -4,12 +4,14 @@
 //! which can hold URLs or key fragments) is logged where it happens and never reaches here as
 //! text.
 
-use axum::extract::FromRequest;
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use protocol::{ErrorBody, ErrorDetail, codes};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -23,6 +25,8 @@ pub enum AppError {
     InvalidRequest(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
+    #[error("the request body took too long to arrive")]
+    BodyTimeout,
     #[error("{0}")]
     MessageTooLong(String),
     #[error("send the request as JSON with Content-Type: application/json")]
@@ -60,6 +64,7 @@ impl AppError {
                 StatusCode::NOT_FOUND
             }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::InvalidRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge | AppError::MessageTooLong(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
@@ -82,7 +87,7 @@ impl AppError {
         match self {
             AppError::UnknownClient(_) => codes::UNKNOWN_CLIENT,
             AppError::NotFound => codes::NOT_FOUND,
-            AppError::BadRequest(_) => codes::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::BodyTimeout => codes::BAD_REQUEST,
             AppError::InvalidRequest(_) => codes::INVALID_REQUEST,
             AppError::PayloadTooLarge | AppError::MessageTooLong(_) => codes::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => codes::UNSUPPORTED_MEDIA_TYPE,
@@ -157,14 +162,70 @@ impl From<JsonRejection> for AppError {
     }
 }
 
-/// `axum::Json`, but extractor rejections answer with [`AppError`]'s body like every other error.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// `axum::Json`, but extractor rejections answer with [`AppError`]'s body like every other error,
+/// and only a JSON object is accepted: serde would otherwise read `["demo","hi"]` into a struct's
+/// fields in order.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        if !has_json_content_type(req.headers()) {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::BadRequest("the request body could not be read".into())
+            }
+        })?;
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(AppError::InvalidRequest(
+                "the request body must be a JSON object".into(),
+            ));
+        }
+        Ok(Json(value))
+    }
+}
+
+/// `application/json` or `application/<anything>+json`, as axum's own extractor accepts.
+fn has_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+impl From<crate::limits::LimitError> for AppError {
+    fn from(e: crate::limits::LimitError) -> Self {
+        use crate::limits::LimitError as L;
+        match e {
+            L::RateLimited { retry_after_secs } => AppError::RateLimited {
+                retry_after_secs: Some(retry_after_secs),
+            },
+            L::BudgetExhausted => AppError::BudgetExhausted,
+            L::Unavailable => AppError::LimitsUnavailable,
+        }
     }
 }
 
@@ -198,7 +259,9 @@ pub fn from_upstream(e: &crate::upstream::UpstreamError, continuing: bool) -> Ap
         U::Timeout | U::Stalled | U::DeferredTimeout => AppError::UpstreamTimeout,
         U::UnknownConversation => AppError::ConversationNotFound,
         U::StoreUnavailable => AppError::LimitsUnavailable,
-        U::Connect | U::Malformed | U::Truncated | U::MidStream | U::Failed => AppError::Upstream,
+        U::Connect | U::Malformed | U::Truncated | U::MidStream | U::Failed | U::TooLarge => {
+            AppError::Upstream
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 pub mod audio;
 pub mod client_ip;
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod keycheck;
 pub mod limits;

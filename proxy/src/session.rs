@@ -2,6 +2,8 @@
 //! the expiry and a random session id. A token only works for the site and page origin it was
 //! issued to, and conversations are bound to the session that started them.
 
+use axum::http::HeaderMap;
+use axum::http::header::HOST;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -69,6 +71,21 @@ pub fn verify(
         .verify_slice(&tag)
         .ok()?;
     Some(sid.to_owned())
+}
+
+/// What a token is bound to when the widget's page is on the proxy's own origin: browsers send
+/// no `Origin` on a same-origin GET, so the token names the `Host` it was fetched from.
+pub fn host_binding(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(HOST)?.to_str().ok()?;
+    Some(format!("same-origin {}", host.to_ascii_lowercase()))
+}
+
+/// The [`host_binding`] a request from `origin` may use: only when `origin` is the very host
+/// the request was sent to.
+pub fn same_origin_binding(origin: &str, headers: &HeaderMap) -> Option<String> {
+    let (_, authority) = origin.split_once("://")?;
+    let binding = host_binding(headers)?;
+    (binding["same-origin ".len()..] == authority.to_ascii_lowercase()).then_some(binding)
 }
 
 pub fn now() -> u64 {

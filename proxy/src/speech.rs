@@ -11,11 +11,19 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use protocol::{StreamEvent, codes};
 
-use crate::config::{ClientConfig, TtsBackend};
+use crate::config::{ClientConfig, SpeechPrices, TtsBackend, VoiceSettings};
 use crate::sentences::{SentenceSplitter, speakable};
 use crate::upstream::voice::{Clip, TtsError, VoiceService};
 
-/// What one reply may use, from the client's settings and the visitor's voice choice.
+/// The fastest speech a voice produces at normal speed, in characters per second (people speak
+/// about 15): a text of `n` characters lasts at least `n / 20` seconds, so a text that cannot
+/// fit the audio cap is refused before it is paid for, not after. Once a clip of the reply has
+/// come back, its real pace is used instead.
+const MAX_CHARS_PER_SEC: u64 = 20;
+const MIN_MS_PER_CHAR: u64 = 1000 / MAX_CHARS_PER_SEC;
+
+/// What one reply may use, from the client's settings and the visitor's voice choice. Every cap
+/// is checked before a sentence is sent to the voice service.
 #[derive(Debug, Clone)]
 pub struct SpeechPlan {
     pub backend: TtsBackend,
@@ -24,7 +32,11 @@ pub struct SpeechPlan {
     pub concurrency: usize,
     pub max_bytes: usize,
     pub max_ms: u64,
+    /// Characters of the reply sent to the voice service, at most.
     pub max_chars: usize,
+    /// Speech units (sentences) sent to the voice service, at most; realtime bills each.
+    pub max_units: u32,
+    pub prices: SpeechPrices,
 }
 
 impl SpeechPlan {
@@ -33,23 +45,39 @@ impl SpeechPlan {
     pub fn for_client(
         client: &ClientConfig,
         voice: Option<&str>,
-        concurrency: usize,
-        sample_rate: u32,
+        settings: &VoiceSettings,
     ) -> Option<Self> {
         if !client.voice_enabled || !client.provider.has_server_voice() {
             return None;
         }
         let voice = voice.map_or_else(|| client.voice.clone(), str::to_ascii_lowercase);
-        let bytes_for_secs = client.max_audio_secs as usize * sample_rate as usize * 2;
+        let bytes_for_secs = client.max_audio_secs as usize * settings.sample_rate as usize * 2;
+        // No more text than the audio cap can hold even at the fastest speaking rate.
+        let chars_for_secs = (client.max_audio_secs * MAX_CHARS_PER_SEC) as usize;
         Some(Self {
             backend: client.tts_backend,
             voice,
             language: client.stt_language.clone(),
-            concurrency,
+            concurrency: settings.concurrency,
             max_bytes: client.max_audio_bytes.min(bytes_for_secs),
             max_ms: client.max_audio_secs * 1000,
-            max_chars: client.max_tts_chars,
+            max_chars: client.max_tts_chars.min(chars_for_secs),
+            max_units: settings.max_units,
+            prices: settings.prices,
         })
+    }
+
+    /// The most this reply's speech can cost: what the budget reserves with the turn.
+    pub fn max_cost_micro_usd(&self) -> u64 {
+        self.prices
+            .micro_usd(self.backend, self.max_chars, self.max_units, self.max_ms)
+    }
+
+    /// The characters of `text` if it fits the caps as one unit, judged before paying: what
+    /// `/api/chat` checks for its one whole-reply clip.
+    pub fn admit_whole(&self, text: &str) -> Option<usize> {
+        let chars = text.chars().count();
+        (chars <= self.max_chars && chars as u64 * MIN_MS_PER_CHAR <= self.max_ms).then_some(chars)
     }
 }
 
@@ -61,10 +89,21 @@ pub struct SpeechPipeline {
     splitter: SentenceSplitter,
     waiting: VecDeque<(u32, String)>,
     in_flight: FuturesOrdered<ClipFuture>,
+    /// The audio each in-flight unit is expected to make, in the same order.
+    in_flight_ms: VecDeque<u64>,
     next_index: u32,
     chars_left: usize,
+    /// Units sent to the voice service (cache hits are free and not counted).
+    units_sent: u32,
+    /// Characters sent to the voice service, for the bill.
+    chars_paid: usize,
+    /// Audio received from a paid (not cached) synthesis, for the realtime bill.
+    ms_paid: u64,
     used_ms: u64,
     used_bytes: usize,
+    /// Characters and audio of the clips back so far: this voice's real pace.
+    timed_chars: u64,
+    timed_ms: u64,
 }
 
 impl SpeechPipeline {
@@ -76,11 +115,36 @@ impl SpeechPipeline {
             splitter: SentenceSplitter::new(),
             waiting: VecDeque::new(),
             in_flight: FuturesOrdered::new(),
+            in_flight_ms: VecDeque::new(),
             next_index: 0,
             chars_left,
+            units_sent: 0,
+            chars_paid: 0,
+            ms_paid: 0,
             used_ms: 0,
             used_bytes: 0,
+            timed_chars: 0,
+            timed_ms: 0,
         }
+    }
+
+    /// Expected milliseconds of audio per character: the pace of this reply's clips so far,
+    /// never faster than the fastest voice.
+    fn ms_per_char(&self) -> u64 {
+        match self.timed_ms.checked_div(self.timed_chars) {
+            Some(pace) => pace.max(MIN_MS_PER_CHAR),
+            None => MIN_MS_PER_CHAR,
+        }
+    }
+
+    /// What this reply's speech has cost so far (paid syntheses only), in micro-dollars.
+    pub fn spent_micro_usd(&self) -> u64 {
+        self.plan.prices.micro_usd(
+            self.plan.backend,
+            self.chars_paid,
+            self.units_sent,
+            self.ms_paid,
+        )
     }
 
     /// Feeds reply text; complete sentences start synthesising.
@@ -134,15 +198,24 @@ impl SpeechPipeline {
                 break;
             };
             let chars = text.chars().count();
-            if chars > self.chars_left {
-                // Over the reply's speech budget: the browser voice can read it for free.
+            let expected_ms = chars as u64 * self.ms_per_char();
+            let committed_ms = self.used_ms + self.in_flight_ms.iter().sum::<u64>();
+            if chars > self.chars_left
+                || committed_ms + expected_ms > self.plan.max_ms
+                || self.units_sent >= self.plan.max_units
+            {
+                // Over the reply's speech caps: the browser voice can read it for free.
                 self.chars_left = 0;
+                self.in_flight_ms.push_back(0);
                 self.in_flight.push_back(Box::pin(
                     async move { (index, text, Err(TtsError::TooLong)) },
                 ));
                 continue;
             }
+            self.in_flight_ms.push_back(expected_ms);
             self.chars_left -= chars;
+            self.units_sent += 1;
+            self.chars_paid += chars;
             let voice = self.voice.clone();
             let plan = self.plan.clone();
             let max_bytes = plan.max_bytes.saturating_sub(self.used_bytes).max(1);
@@ -157,8 +230,18 @@ impl SpeechPipeline {
 
     /// Checks a finished clip against the reply's audio budget and makes its event.
     fn account(&mut self, index: u32, text: String, result: Result<Clip, TtsError>) -> StreamEvent {
+        self.in_flight_ms.pop_front();
         match result {
             Ok(clip) => {
+                self.timed_chars += text.chars().count() as u64;
+                self.timed_ms += clip.duration_ms;
+                if clip.cached {
+                    // Served from the cache: nothing was paid for it.
+                    self.units_sent = self.units_sent.saturating_sub(1);
+                    self.chars_paid = self.chars_paid.saturating_sub(text.chars().count());
+                } else {
+                    self.ms_paid += clip.duration_ms;
+                }
                 let bytes = clip.data_url.len() * 3 / 4;
                 if self.used_ms + clip.duration_ms > self.plan.max_ms
                     || self.used_bytes + bytes > self.plan.max_bytes

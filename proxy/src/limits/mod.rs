@@ -10,12 +10,12 @@ mod memory;
 mod redis_store;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::warn;
 
 use crate::config::{ClientConfig, Config};
-use crate::error::AppError;
 
 pub use memory::MemoryStore;
 pub use redis_store::RedisStore;
@@ -23,7 +23,12 @@ pub use redis_store::RedisStore;
 /// What a limit is counted against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
+    /// One address (an IPv6 /64) on one client.
     Ip,
+    /// One address across every client of the proxy.
+    ProxyIp,
+    /// An IPv6 /48 across every client: one holder of a /48 has 65,536 /64s.
+    Ipv6Site,
     Session,
     Client,
 }
@@ -32,6 +37,8 @@ impl Scope {
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Ip => "ip",
+            Scope::ProxyIp => "proxy_ip",
+            Scope::Ipv6Site => "ipv6_48",
             Scope::Session => "session",
             Scope::Client => "client",
         }
@@ -74,6 +81,38 @@ pub fn ip_key(ip: IpAddr) -> String {
     }
 }
 
+/// The coarser IPv6 key, the /48 a site or provider customer is usually given; `None` for IPv4.
+pub fn ipv6_site_key(ip: IpAddr) -> Option<String> {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]))
+        }
+        _ => None,
+    }
+}
+
+/// Who is asking, as the rate limits see it.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// [`ip_key`] of the visitor's address.
+    pub ip: String,
+    /// [`ipv6_site_key`] of it.
+    pub ipv6_site: Option<String>,
+    /// The session id, when the client uses session tokens.
+    pub session: Option<String>,
+}
+
+impl Caller {
+    pub fn new(ip: IpAddr, session: Option<&str>) -> Self {
+        Self {
+            ip: ip_key(ip),
+            ipv6_site: ipv6_site_key(ip),
+            session: session.map(str::to_owned),
+        }
+    }
+}
+
 /// Amounts reserved for one turn; settle them with [`Limits::settle`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reservation {
@@ -83,13 +122,40 @@ pub struct Reservation {
     pub micro_usd: u64,
 }
 
-/// A reply's place in a conversation.
+/// A reply's place in a conversation: who owns it and how big it has grown. Every reply the
+/// proxy hands out is recorded; an id without a record is refused, not taken for a new
+/// conversation, since its history (and so its cost) is unknown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationRecord {
+    /// The client (site) the conversation was started on.
+    pub client: String,
     /// The session the conversation belongs to (empty without session tokens).
     pub session: String,
     /// Turns so far, this reply included.
     pub turns: u32,
+    /// Tokens the conversation holds after this reply: what the upstream re-reads as input on
+    /// the next turn (an upper bound, from the real usage of this turn).
+    pub context_tokens: u64,
+}
+
+impl ConversationRecord {
+    /// `turns|context|client|session`: the client id and session never contain `|`.
+    fn encode(&self) -> String {
+        format!(
+            "{}|{}|{}|{}",
+            self.turns, self.context_tokens, self.client, self.session
+        )
+    }
+
+    fn decode(value: &str) -> Option<Self> {
+        let mut parts = value.splitn(4, '|');
+        Some(Self {
+            turns: parts.next()?.parse().ok()?,
+            context_tokens: parts.next()?.parse().ok()?,
+            client: parts.next()?.to_owned(),
+            session: parts.next()?.to_owned(),
+        })
+    }
 }
 
 /// Store failures; only Redis can fail.
@@ -169,9 +235,24 @@ impl Store {
     }
 }
 
+/// Why a turn may not go ahead; the route maps these to HTTP.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    #[error("rate limit reached; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("the daily budget is spent")]
+    BudgetExhausted,
+    #[error("the shared limits store is unreachable")]
+    Unavailable,
+}
+
 pub struct Limits {
     store: Store,
     fail_open: bool,
+    /// Proxy-wide bucket per address (all clients together).
+    rate_per_ip: u32,
+    /// Proxy-wide bucket per IPv6 /48.
+    rate_per_ipv6_48: u32,
 }
 
 impl Limits {
@@ -183,6 +264,8 @@ impl Limits {
         Ok(Self {
             store,
             fail_open: config.redis_fail_open,
+            rate_per_ip: config.rate_per_ip,
+            rate_per_ipv6_48: config.rate_per_ipv6_48,
         })
     }
 
@@ -191,7 +274,7 @@ impl Limits {
     }
 
     /// A store failure: refuse (fail closed) or, if configured, let the turn through.
-    fn down<T>(&self, what: &str, allow: T) -> Result<T, AppError> {
+    fn down<T>(&self, what: &str, allow: T) -> Result<T, LimitError> {
         if self.fail_open {
             warn!(
                 what,
@@ -202,38 +285,48 @@ impl Limits {
         } else {
             warn!(what, "limits store unreachable; refusing (fail closed)");
             metrics::counter!("limits_store_errors_total", "outcome" => "refused").increment(1);
-            Err(AppError::LimitsUnavailable)
+            Err(LimitError::Unavailable)
         }
     }
 
-    /// Takes one request from the IP, session and client buckets. Over any: 429 with the wait.
+    /// Takes one request from every bucket the caller falls in: session, address on this
+    /// client, address across the proxy, IPv6 /48, and the site. Over any: 429 with the wait.
     pub async fn check_rate(
         &self,
         client: &ClientConfig,
-        ip: &str,
-        session: Option<&str>,
-    ) -> Result<(), AppError> {
-        let mut checks = vec![
-            (
-                Scope::Client,
-                format!("rl:c:{}", client.id),
-                Bucket::per_minute(client.rate_per_client),
-            ),
-            (
-                Scope::Ip,
-                format!("rl:i:{}:{ip}", client.id),
-                Bucket::per_minute(client.rate_per_ip),
-            ),
-        ];
-        if let Some(s) = session {
+        caller: &Caller,
+    ) -> Result<(), LimitError> {
+        // The narrowest scope first: one visitor's flood must not drain the wider buckets.
+        let mut checks = Vec::with_capacity(5);
+        if let Some(s) = &caller.session {
             checks.push((
                 Scope::Session,
                 format!("rl:s:{}:{s}", client.id),
                 Bucket::per_minute(client.rate_per_session),
             ));
         }
-        // The narrowest scope first: one visitor's flood must not drain the site's bucket.
-        checks.reverse();
+        checks.push((
+            Scope::Ip,
+            format!("rl:i:{}:{}", client.id, caller.ip),
+            Bucket::per_minute(client.rate_per_ip),
+        ));
+        checks.push((
+            Scope::ProxyIp,
+            format!("rl:pi:{}", caller.ip),
+            Bucket::per_minute(self.rate_per_ip),
+        ));
+        if let Some(site) = &caller.ipv6_site {
+            checks.push((
+                Scope::Ipv6Site,
+                format!("rl:p48:{site}"),
+                Bucket::per_minute(self.rate_per_ipv6_48),
+            ));
+        }
+        checks.push((
+            Scope::Client,
+            format!("rl:c:{}", client.id),
+            Bucket::per_minute(client.rate_per_client),
+        ));
         for (scope, key, bucket) in checks {
             match self.store.hit(&key, bucket).await {
                 Ok(None) => {}
@@ -241,8 +334,8 @@ impl Limits {
                     metrics::counter!("limiter_rejections_total", "scope" => scope.as_str())
                         .increment(1);
                     warn!(client = %client.id, scope = scope.as_str(), "rate limit reached");
-                    return Err(AppError::RateLimited {
-                        retry_after_secs: Some(wait.as_secs().max(1)),
+                    return Err(LimitError::RateLimited {
+                        retry_after_secs: wait.as_secs().max(1),
                     });
                 }
                 Err(StoreDown) => return self.down("rate limit", ()),
@@ -251,15 +344,16 @@ impl Limits {
         Ok(())
     }
 
-    /// Reserves the most a turn may cost against the client's daily budgets.
+    /// Reserves the most a turn may cost against the client's daily budgets. The guard settles
+    /// the reservation however the turn ends.
     pub async fn reserve(
-        &self,
+        self: &Arc<Self>,
         client: &ClientConfig,
         tokens: u64,
         micro_usd: u64,
-    ) -> Result<Option<Reservation>, AppError> {
+    ) -> Result<ReservationGuard, LimitError> {
         if client.daily_token_budget == 0 && client.daily_micro_usd_budget == 0 {
-            return Ok(None);
+            return Ok(ReservationGuard::none(self));
         }
         let r = Reservation {
             client: client.id.clone(),
@@ -272,21 +366,20 @@ impl Limits {
             .reserve(&r, client.daily_token_budget, client.daily_micro_usd_budget)
             .await
         {
-            Ok(true) => Ok(Some(r)),
+            Ok(true) => Ok(ReservationGuard::new(self, r)),
             Ok(false) => {
                 metrics::counter!("limiter_rejections_total", "scope" => "budget").increment(1);
                 warn!(client = %client.id, "daily budget exhausted; the assistant is unavailable until tomorrow (UTC)");
-                Err(AppError::BudgetExhausted)
+                Err(LimitError::BudgetExhausted)
             }
-            Err(StoreDown) => self.down("budget", None),
+            Err(StoreDown) => self.down("budget", ReservationGuard::none(self)),
         }
     }
 
     /// Replaces a reservation with what the turn really cost.
-    pub async fn settle(&self, reservation: Option<Reservation>, tokens: u64, micro_usd: u64) {
-        if let Some(r) = reservation
-            && self.store.settle(&r, tokens, micro_usd).await.is_err()
-        {
+    async fn settle(&self, r: &Reservation, tokens: u64, micro_usd: u64) {
+        metrics::gauge!("budget_reservations_open").decrement(1.0);
+        if self.store.settle(r, tokens, micro_usd).await.is_err() {
             warn!(client = %r.client, tokens, micro_usd, "could not settle a budget reservation");
         }
     }
@@ -303,10 +396,114 @@ impl Limits {
     }
 
     /// The record of an earlier reply; `Ok(None)` when unknown.
-    pub async fn reply(&self, response_id: &str) -> Result<Option<ConversationRecord>, AppError> {
+    pub async fn reply(&self, response_id: &str) -> Result<Option<ConversationRecord>, LimitError> {
         match self.store.reply(response_id).await {
             Ok(r) => Ok(r),
             Err(StoreDown) => self.down("conversation lookup", None),
+        }
+    }
+}
+
+/// A budget reservation that is always settled: with the real cost when the turn finishes, or,
+/// when it ends any other way (upstream error, visitor hang-up, timeout, panic), with an estimate
+/// of what the upstream may have billed. Dropping it is the "any other way".
+pub struct ReservationGuard {
+    limits: Arc<Limits>,
+    reservation: Option<Reservation>,
+    /// Tokens the upstream bills even if the turn dies at once: the input it was sent.
+    input_tokens: u64,
+    /// Bytes of reply received so far (a token is at least a byte... of text, usually ~4).
+    output_bytes: u64,
+    /// The real token usage once the upstream reported it, with its price when known.
+    real: Option<(u64, Option<u64>)>,
+    /// Speech paid for, in micro-dollars.
+    speech_micro: u64,
+}
+
+impl ReservationGuard {
+    fn none(limits: &Arc<Limits>) -> Self {
+        Self {
+            limits: Arc::clone(limits),
+            reservation: None,
+            input_tokens: 0,
+            output_bytes: 0,
+            real: None,
+            speech_micro: 0,
+        }
+    }
+
+    fn new(limits: &Arc<Limits>, r: Reservation) -> Self {
+        metrics::gauge!("budget_reservations_open").increment(1.0);
+        let mut guard = Self::none(limits);
+        guard.reservation = Some(r);
+        guard
+    }
+
+    /// The input the upstream is sent, in tokens (an estimate is fine: an upper bound).
+    pub fn set_input_tokens(&mut self, tokens: u64) {
+        self.input_tokens = tokens;
+    }
+
+    /// Reply text received so far, for the estimate if the turn dies mid-stream.
+    pub fn add_output_bytes(&mut self, bytes: usize) {
+        self.output_bytes += bytes as u64;
+    }
+
+    /// What the upstream reported the turn used, and what it cost when the price is known.
+    pub fn set_real(&mut self, tokens: u64, micro_usd: Option<u64>) {
+        self.real = Some((tokens, micro_usd));
+    }
+
+    pub fn add_speech_micro(&mut self, micro_usd: u64) {
+        self.speech_micro += micro_usd;
+    }
+
+    /// Settles now: the real usage when known, else the estimate.
+    pub async fn settle(mut self) {
+        if let Some(r) = self.reservation.take() {
+            let (tokens, micro) = self.amounts(&r);
+            self.limits.settle(&r, tokens, micro).await;
+        }
+    }
+
+    fn amounts(&self, r: &Reservation) -> (u64, u64) {
+        let (tokens, micro) = match self.real {
+            Some((tokens, Some(micro))) => (tokens, micro),
+            Some((tokens, None)) => (tokens, Self::pro_rata(r, tokens)),
+            None => {
+                // Unknown usage: bill the input and ~4 bytes a token of what arrived, never more
+                // than was reserved.
+                let tokens = (self.input_tokens + self.output_bytes.div_ceil(4)).min(r.tokens);
+                (tokens, Self::pro_rata(r, tokens))
+            }
+        };
+        (tokens, micro + self.speech_micro)
+    }
+
+    /// Dollars for `tokens` at the reservation's own rate (the model's prices, or the
+    /// expensive guess when they were unknown).
+    fn pro_rata(r: &Reservation, tokens: u64) -> u64 {
+        if r.tokens == 0 {
+            return r.micro_usd;
+        }
+        (u128::from(r.micro_usd) * u128::from(tokens)).div_ceil(u128::from(r.tokens)) as u64
+    }
+}
+
+impl Drop for ReservationGuard {
+    fn drop(&mut self) {
+        let Some(r) = self.reservation.take() else {
+            return;
+        };
+        let (tokens, micro) = self.amounts(&r);
+        let limits = Arc::clone(&self.limits);
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move { limits.settle(&r, tokens, micro).await });
+            }
+            Err(_) => {
+                warn!(client = %r.client, "a budget reservation was dropped outside the runtime")
+            }
         }
     }
 }

@@ -152,7 +152,7 @@ impl RedisStore {
         rec: &ConversationRecord,
     ) -> Result<(), StoreDown> {
         let mut conn = self.conn.clone();
-        let value = format!("{}|{}", rec.turns, rec.session);
+        let value = rec.encode();
         conn.set_ex::<_, _, ()>(format!("gw:reply:{response_id}"), value, REPLY_TTL_SECS)
             .await
             .map_err(|_| StoreDown)
@@ -164,13 +164,9 @@ impl RedisStore {
             .get(format!("gw:reply:{response_id}"))
             .await
             .map_err(|_| StoreDown)?;
-        Ok(value.and_then(|v| {
-            let (turns, session) = v.split_once('|')?;
-            Some(ConversationRecord {
-                session: session.to_owned(),
-                turns: turns.parse().ok()?,
-            })
-        }))
+        // A record in an older format decodes to nothing: that conversation is refused as
+        // unknown rather than continued with an unknown owner and size.
+        Ok(value.as_deref().and_then(ConversationRecord::decode))
     }
 
     pub async fn ping(&self) -> Result<(), StoreDown> {

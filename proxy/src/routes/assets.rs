@@ -8,10 +8,12 @@
 //! without it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
@@ -90,6 +92,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 HeaderValue::from_static("*"),
             ))
             .layer(CompressionLayer::new());
+        let bundle = bundle.layer(middleware::from_fn_with_state(
+            StaticRoot::new(&assets.dir),
+            refuse_hidden_and_escaping,
+        ));
         router = router.nest("/widget", bundle);
     }
     if let Some(site) = &state.config.site_dir {
@@ -99,10 +105,65 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("no-cache"),
             ))
-            .layer(CompressionLayer::new());
+            .layer(CompressionLayer::new())
+            .layer(middleware::from_fn_with_state(
+                StaticRoot::new(site),
+                refuse_hidden_and_escaping,
+            ));
         router = router.merge(site);
     }
     router
+}
+
+/// A directory served as static files, with its symlinks resolved once at start.
+#[derive(Clone)]
+struct StaticRoot {
+    dir: Arc<PathBuf>,
+    canonical: Arc<PathBuf>,
+}
+
+impl StaticRoot {
+    fn new(dir: &Path) -> Self {
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+        Self {
+            dir: Arc::new(dir.to_owned()),
+            canonical: Arc::new(canonical),
+        }
+    }
+
+    /// Whether `path` (the request path, still percent-encoded) may be served from this root:
+    /// no segment may be hidden (`.env`, `.git/config`), and what it names, once every symlink
+    /// is resolved, must still lie inside the root.
+    fn allows(&self, path: &str) -> bool {
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+        let relative = decoded.trim_start_matches('/');
+        let hidden = relative
+            .split(['/', '\\'])
+            .any(|segment| segment.starts_with('.'));
+        if hidden {
+            return false;
+        }
+        let target = self.dir.join(relative);
+        // Directories are served through their index.html, which may itself be a link.
+        [target.clone(), target.join("index.html")]
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .all(|real| real.starts_with(self.canonical.as_path()))
+    }
+}
+
+/// Static files never include dotfiles or anything a symlink points at outside the root: a
+/// `site_dir` that happens to hold `.env`, `.git/` or a link to `/etc` must not publish them.
+async fn refuse_hidden_and_escaping(
+    State(root): State<StaticRoot>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if root.allows(req.uri().path()) {
+        next.run(req).await
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
 }
 
 async fn loader(State(state): State<AppState>) -> Response {

@@ -1,11 +1,10 @@
 //! `POST /api/chat` (one JSON reply) and `POST /api/chat/stream` (server-sent events).
 //!
-//! Both check the same things, in order, before anything is sent upstream: known client,
-//! allowed origin, valid session (when the site uses them), a well-formed message, the
-//! conversation's owner and length, rate limits, the token cap, a free stream slot and the
-//! daily budget. The stream relays each upstream delta the moment it arrives; when the visitor
-//! goes away (or stops reading) the relay stops and the upstream request is dropped, which
-//! closes its connection.
+//! Both admit the turn first ([`super::admission`]): nothing is sent upstream before every
+//! check passed and the budget is reserved. The stream relays each upstream delta the moment it
+//! arrives; when the visitor goes away (or stops reading) the relay stops and the upstream
+//! request is dropped, which closes its connection. However a turn ends, its reservation is
+//! settled.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -18,36 +17,18 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use protocol::{ChatRequest, ChatResponse, StreamEvent, Usage, codes};
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tracing::{info, warn};
 
 use super::AppState;
-use crate::client_ip::client_ip;
+use super::admission::{Admitted, admit};
 use crate::config::ClientConfig;
 use crate::error::{AppError, Json, from_upstream};
-use crate::limits::{ConversationRecord, Reservation, ip_key};
+use crate::limits::ConversationRecord;
 use crate::sentences::speakable;
-use crate::session;
 use crate::speech::{SpeechPipeline, SpeechPlan};
 use crate::upstream::{Reply, ReplyEvent, ReplyStream, Turn};
-
-/// Longest `previous_response_id` accepted; x.ai's are 36-character UUIDs.
-const MAX_RESPONSE_ID_LEN: usize = 128;
-
-/// A turn that passed every check, with what it holds until it ends.
-struct Prepared {
-    client: Arc<ClientConfig>,
-    turn: Turn,
-    voice: Option<String>,
-    /// The session the conversation belongs to ("" without session tokens).
-    session: String,
-    /// Turns of the conversation including this one.
-    turns: u32,
-    reservation: Option<Reservation>,
-    /// A slot of the global cap on concurrent upstream calls, released when dropped.
-    _slot: OwnedSemaphorePermit,
-}
 
 pub async fn chat(
     State(state): State<AppState>,
@@ -55,20 +36,20 @@ pub async fn chat(
     headers: HeaderMap,
     Json(req): Json<ChatRequest>,
 ) -> Result<Json<ChatResponse>, AppError> {
-    let p = prepare(&state, peer, &headers, req).await?;
+    let mut p = admit(&state, peer, &headers, req).await?;
     let started = Instant::now();
-    let reply = match state.chat.complete(&p.client, &p.turn).await {
-        Ok(r) => r,
-        Err(e) => {
-            state.limits.settle(p.reservation, 0, 0).await;
-            return Err(upstream_failed(&p.client, &p.turn, &e));
-        }
-    };
-    let usage = finish(&state, &p, &reply, started).await;
-    let (audio_url, tts_error) = match speech_plan(&state, &p.client, p.voice.as_deref()) {
+    // Failing here, the reservation settles itself (dropped) with what may have been billed.
+    let reply = state
+        .chat
+        .complete(&p.client, &p.turn)
+        .await
+        .map_err(|e| upstream_failed(&p.client, &p.turn, &e))?;
+    let usage = finish(&state, &mut p, &reply, started).await;
+    let (audio_url, tts_error) = match p.speech.clone() {
         None => (None, None),
-        Some(plan) => speak_whole(&state, &plan, &reply.text).await,
+        Some(plan) => speak_whole(&state, &mut p, &plan, &reply.text).await,
     };
+    p.budget.settle().await;
     Ok(Json(ChatResponse {
         response: reply.text,
         response_id: reply.response_id,
@@ -84,18 +65,18 @@ pub async fn chat_stream(
     headers: HeaderMap,
     Json(req): Json<ChatRequest>,
 ) -> Result<Response, AppError> {
-    let p = prepare(&state, peer, &headers, req).await?;
+    let p = admit(&state, peer, &headers, req).await?;
     let started = Instant::now();
     // Failing here, nothing has been sent: the visitor gets a plain HTTP error.
-    let upstream = match state.chat.stream(&p.client, &p.turn).await {
-        Ok(s) => s,
-        Err(e) => {
-            state.limits.settle(p.reservation, 0, 0).await;
-            return Err(upstream_failed(&p.client, &p.turn, &e));
-        }
-    };
+    let upstream = state
+        .chat
+        .stream(&p.client, &p.turn)
+        .await
+        .map_err(|e| upstream_failed(&p.client, &p.turn, &e))?;
     let (tx, rx) = mpsc::channel::<Event>(64);
-    let speech = speech_plan(&state, &p.client, p.voice.as_deref())
+    let speech = p
+        .speech
+        .clone()
         .map(|plan| SpeechPipeline::new(state.voice.clone(), plan));
     tokio::spawn(relay(state, p, upstream, speech, tx, started));
     let sse = Sse::new(ReceiverStream::new(rx).map(Ok::<_, Infallible>))
@@ -111,25 +92,22 @@ pub async fn chat_stream(
     Ok(response)
 }
 
-fn speech_plan(state: &AppState, client: &ClientConfig, voice: Option<&str>) -> Option<SpeechPlan> {
-    let v = &state.config.voice;
-    SpeechPlan::for_client(client, voice, v.concurrency, v.sample_rate)
-}
-
 /// The whole reply as one clip, for `/api/chat`. Failing speech never fails the turn: the text
 /// goes back with `audio_url: null` and a `tts_error` code.
 async fn speak_whole(
     state: &AppState,
+    p: &mut Admitted,
     plan: &SpeechPlan,
     text: &str,
 ) -> (Option<String>, Option<String>) {
     let Some(spoken) = speakable(text) else {
         return (None, None);
     };
-    if spoken.chars().count() > plan.max_chars {
+    // Checked before paying: a reply the caps cannot hold is left to the browser voice.
+    let Some(chars) = plan.admit_whole(&spoken) else {
         return (None, Some(codes::TTS_TOO_LONG.into()));
-    }
-    match state
+    };
+    let result = state
         .voice
         .synthesize(
             plan.backend,
@@ -138,8 +116,17 @@ async fn speak_whole(
             &spoken,
             plan.max_bytes,
         )
-        .await
-    {
+        .await;
+    let paid_ms = match &result {
+        Ok(clip) if clip.cached => None,
+        Ok(clip) => Some(clip.duration_ms),
+        Err(_) => Some(0),
+    };
+    if let Some(ms) = paid_ms {
+        p.budget
+            .add_speech_micro(plan.prices.micro_usd(plan.backend, chars, 1, ms));
+    }
+    match result {
         Ok(clip) if clip.duration_ms <= plan.max_ms => (Some(clip.data_url.to_string()), None),
         Ok(_) => (None, Some(codes::TTS_TOO_LONG.into())),
         Err(e) => (None, Some(e.code().into())),
@@ -151,7 +138,7 @@ async fn speak_whole(
 /// the text, in order; `done` (or `error`) comes last.
 async fn relay(
     state: AppState,
-    mut p: Prepared,
+    mut p: Admitted,
     mut upstream: ReplyStream,
     mut speech: Option<SpeechPipeline>,
     tx: mpsc::Sender<Event>,
@@ -170,7 +157,7 @@ async fn relay(
             && speech_idle
         {
             let _ = tokio::time::timeout(send_timeout, tx.send(sse_event(event))).await;
-            return;
+            break;
         }
         let event = tokio::select! {
             () = tx.closed() => {
@@ -179,6 +166,7 @@ async fn relay(
             }
             item = upstream.next(), if last.is_none() => match item {
                 Some(Ok(ReplyEvent::Delta(text))) => {
+                    p.budget.add_output_bytes(text.len());
                     if first_delta {
                         first_delta = false;
                         let ttft = started.elapsed();
@@ -194,8 +182,7 @@ async fn relay(
                     if let Some(s) = speech.as_mut() {
                         s.finish();
                     }
-                    let usage = finish(&state, &p, &reply, started).await;
-                    p.reservation = None;
+                    let usage = finish(&state, &mut p, &reply, started).await;
                     last = Some(StreamEvent::Done { response_id: reply.response_id, usage });
                     continue;
                 }
@@ -232,11 +219,12 @@ async fn relay(
             }
         }
     }
-    // Ended early: whatever was generated may be billed; keep the reservation as spent.
-    if let Some(r) = p.reservation.take() {
-        let (tokens, micro) = (r.tokens, r.micro_usd);
-        state.limits.settle(Some(r), tokens, micro).await;
+    // However the relay ended: what the reply really cost (or, if it ended early, what it may
+    // have been billed for) and the speech paid so far.
+    if let Some(s) = &speech {
+        p.budget.add_speech_micro(s.spent_micro_usd());
     }
+    p.budget.settle().await;
 }
 
 /// Counts open chat streams for `/metrics`.
@@ -268,162 +256,6 @@ pub fn sse_event(event: &StreamEvent) -> Event {
     Event::default().event(event.name()).data(data)
 }
 
-/// Checks the request against the client's configuration and the limits, and builds the
-/// upstream turn. Nothing upstream is called before the rate limits pass.
-async fn prepare(
-    state: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    req: ChatRequest,
-) -> Result<Prepared, AppError> {
-    let client = state.client(&req.client_id)?;
-    let origin = check_origin(&client, headers)?;
-    let session = if client.session_tokens {
-        let token = headers
-            .get("x-widget-session")
-            .and_then(|v| v.to_str().ok())
-            .ok_or(AppError::SessionInvalid)?;
-        let origin = origin.as_deref().unwrap_or("");
-        session::verify(
-            &state.config.session_secret,
-            token,
-            &client.id,
-            origin,
-            session::now(),
-        )
-        .ok_or(AppError::SessionInvalid)?
-    } else {
-        String::new()
-    };
-
-    let message = req.message.trim();
-    if message.is_empty() {
-        return Err(AppError::InvalidRequest("the message is empty".into()));
-    }
-    let chars = message.chars().count();
-    if chars > client.max_message_chars {
-        return Err(AppError::MessageTooLong(format!(
-            "the message is {chars} characters long; the limit is {}",
-            client.max_message_chars
-        )));
-    }
-    if let Some(voice) = &req.voice
-        && !client.voices.iter().any(|v| v.eq_ignore_ascii_case(voice))
-    {
-        return Err(AppError::InvalidRequest(format!(
-            "the voice \"{}\" is not offered here; choose one of: {}",
-            voice.chars().take(32).collect::<String>().escape_debug(),
-            client.voices.join(", ")
-        )));
-    }
-    let mut turns = 1;
-    if let Some(id) = &req.previous_response_id {
-        let well_formed = !id.is_empty()
-            && id.len() <= MAX_RESPONSE_ID_LEN
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !well_formed {
-            return Err(AppError::InvalidRequest(
-                "previous_response_id is not a valid id".into(),
-            ));
-        }
-        match state.limits.reply(id).await? {
-            // Someone else's conversation looks exactly like an unknown one.
-            Some(rec) if client.session_tokens && rec.session != session => {
-                warn!(client = %client.id, "previous_response_id from another session refused");
-                return Err(AppError::ConversationNotFound);
-            }
-            None if client.session_tokens => return Err(AppError::ConversationNotFound),
-            Some(rec) => turns = rec.turns + 1,
-            None => {}
-        }
-        if turns > client.max_turns {
-            return Err(AppError::ConversationTooLong);
-        }
-    }
-
-    let ip = ip_key(client_ip(peer, headers, &state.config.trusted_proxies));
-    let session_key = client.session_tokens.then_some(session.as_str());
-    state.limits.check_rate(&client, &ip, session_key).await?;
-
-    if let Some(limit) = client.max_input_tokens {
-        // A token is at least one byte, so only messages longer than the limit in bytes can be
-        // over it: count those (and only those) with the provider's count (x.ai's tokenizer).
-        if message.len() > limit as usize {
-            let tokens = state
-                .chat
-                .count_tokens(&client, message)
-                .await
-                .map_err(|e| from_upstream(&e, false))?;
-            if tokens > limit as usize {
-                return Err(AppError::MessageTooLong(format!(
-                    "the message is {tokens} tokens long; the limit is {limit}. Please shorten it."
-                )));
-            }
-        }
-    }
-
-    let slot = Arc::clone(&state.upstream_slots)
-        .try_acquire_owned()
-        .map_err(|_| {
-            metrics::counter!("limiter_rejections_total", "scope" => "concurrency").increment(1);
-            warn!(client = %client.id, "all upstream slots are busy");
-            AppError::Overloaded
-        })?;
-
-    // The most this turn can cost: the message (a token is at least a byte... and at most
-    // one per byte), the history x.ai re-reads (estimated from the turn count), and the reply.
-    let max_output = u64::from(client.max_output_tokens.unwrap_or(1024));
-    let est_input = message.len() as u64 + u64::from(turns - 1) * (max_output + 256) + 512;
-    let est_tokens = est_input + max_output;
-    let est_usd = match state.chat.prices(&client).await {
-        Some(p) => {
-            (est_input as f64 * p.prompt as f64 + max_output as f64 * p.completion as f64) / 1e10
-        }
-        // Unknown prices: assume an expensive model rather than a free one.
-        None => est_tokens as f64 * 30.0 / 1e6,
-    };
-    let reservation = state
-        .limits
-        .reserve(&client, est_tokens, (est_usd * 1e6).ceil() as u64)
-        .await?;
-
-    let turn = Turn {
-        model: client.model.clone(),
-        instructions: client.instructions.clone(),
-        message: message.to_owned(),
-        previous_response_id: req.previous_response_id,
-        max_output_tokens: client.max_output_tokens,
-    };
-    Ok(Prepared {
-        client,
-        turn,
-        voice: req.voice,
-        session,
-        turns,
-        reservation,
-        _slot: slot,
-    })
-}
-
-/// Exact match of the `Origin` header against the client's list. No header: refused unless the
-/// owner allowed server-to-server use. `Origin: null` never matches (no list can contain it).
-fn check_origin(client: &ClientConfig, headers: &HeaderMap) -> Result<Option<String>, AppError> {
-    match headers.get(header::ORIGIN) {
-        None if client.allow_server_to_server => Ok(None),
-        None => Err(AppError::OriginNotAllowed),
-        Some(origin) => {
-            let origin = origin.to_str().map_err(|_| AppError::OriginNotAllowed)?;
-            if client.allows_origin(origin) {
-                Ok(Some(origin.to_owned()))
-            } else {
-                Err(AppError::OriginNotAllowed)
-            }
-        }
-    }
-}
-
 fn upstream_failed(
     client: &ClientConfig,
     turn: &Turn,
@@ -435,32 +267,28 @@ fn upstream_failed(
     err
 }
 
-/// Settles the budget, records the reply, counts and logs it; returns the usage the widget sees.
-async fn finish(state: &AppState, p: &Prepared, reply: &Reply, started: Instant) -> Usage {
-    let (client, turn) = (&p.client, &p.turn);
-    let cost_usd = state.chat.cost_usd(client, &reply.usage).await;
+/// Records the reply's real cost and its place in the conversation, counts and logs it;
+/// returns the usage the widget sees. The budget settles when the turn ends (speech included).
+async fn finish(state: &AppState, p: &mut Admitted, reply: &Reply, started: Instant) -> Usage {
+    let cost_usd = state.chat.cost_usd(&p.client, &reply.usage).await;
     let u = &reply.usage;
-    let micro = cost_usd.map_or(0, |c| (c * 1e6).ceil() as u64);
-    state
-        .limits
-        .settle(p.reservation.clone(), u.total_tokens, micro)
-        .await;
-    state
-        .limits
-        .record_reply(
-            &reply.response_id,
-            &ConversationRecord {
-                session: p.session.clone(),
-                turns: p.turns,
-            },
-        )
-        .await;
+    let micro = cost_usd.map(|c| (c * 1e6).ceil() as u64);
+    p.budget.set_real(u.total_tokens, micro);
+    let record = ConversationRecord {
+        client: p.client.id.clone(),
+        session: p.session.clone(),
+        turns: p.turns,
+        context_tokens: p.context_after(u, &reply.text),
+    };
+    state.limits.record_reply(&reply.response_id, &record).await;
+    let (client, turn) = (&p.client, &p.turn);
     let id = client.id.clone();
     metrics::counter!("chat_tokens_total", "client" => id.clone(), "kind" => "input")
         .increment(u.input_tokens);
     metrics::counter!("chat_tokens_total", "client" => id.clone(), "kind" => "output")
         .increment(u.output_tokens);
-    metrics::counter!("chat_cost_microdollars_total", "client" => id.clone()).increment(micro);
+    metrics::counter!("chat_cost_microdollars_total", "client" => id.clone())
+        .increment(micro.unwrap_or(0));
     metrics::counter!("chat_replies_total", "client" => id).increment(1);
     let latency_ms = started.elapsed().as_millis() as u64;
     if state.config.log_message_text {

@@ -24,11 +24,15 @@ pub async fn get_client(
     {
         return Err(AppError::OriginNotAllowed);
     }
-    let session_token = match (client.session_tokens, origin) {
-        (true, Some(o)) => Some(session::issue(
+    let binding = match origin {
+        Some(o) => Some(o.to_owned()),
+        None => session::host_binding(&headers),
+    };
+    let session_token = match (client.session_tokens, binding) {
+        (true, Some(b)) => Some(session::issue(
             &state.config.session_secret,
             &client.id,
-            o,
+            &b,
             session::now(),
         )),
         _ => None,

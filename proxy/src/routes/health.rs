@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
@@ -37,13 +37,22 @@ fn render() -> Response {
         .into_response()
 }
 
-/// `/metrics` on the public port answers loopback peers only: spend per client is not for the
-/// world. Set `admin_listen` to serve it elsewhere.
-pub async fn metrics_local_only(ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Response {
+/// Headers a reverse proxy adds when it forwards a request.
+const FORWARDING_HEADERS: &[&str] = &["forwarded", "x-forwarded-for", "x-real-ip", "via"];
+
+/// `/metrics` on the public port answers only a direct loopback peer: spend per client is not
+/// for the world. A reverse proxy on the same host is also a loopback peer, so a request that
+/// carries any forwarding header came from outside and is refused. Set `admin_listen` to serve
+/// metrics elsewhere.
+pub async fn metrics_local_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
     let ip = peer.ip();
     let local = ip.is_loopback()
         || matches!(ip, std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()));
-    if local {
+    let forwarded = FORWARDING_HEADERS.iter().any(|h| headers.contains_key(*h));
+    if local && !forwarded {
         render()
     } else {
         StatusCode::NOT_FOUND.into_response()

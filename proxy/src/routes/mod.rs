@@ -1,5 +1,6 @@
 //! HTTP routes: what each path answers. HTTP only; calls into `upstream` for x.ai.
 
+mod admission;
 mod assets;
 mod chat;
 mod clients;
@@ -10,15 +11,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::{ClientConfig, Config};
@@ -89,8 +89,10 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/stream", post(chat::chat_stream))
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        // A body trickled in byte by byte must not hold a connection forever.
-        .layer(RequestBodyTimeoutLayer::new(state.config.body_read_timeout))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            read_body_in_time,
+        ))
         .layer(cors(&state.config));
     let mut app = Router::new()
         .route("/healthz", get(health::healthz))
@@ -109,7 +111,51 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn(drop_unsafe_request_id))
         .with_state(state)
+}
+
+/// Longest `X-Request-Id` taken from a caller.
+const MAX_REQUEST_ID: usize = 64;
+
+/// A caller's `X-Request-Id` is kept only when it is short and made of safe characters; anything
+/// else is dropped so a fresh one is generated. The id is echoed and written into every log
+/// line of the request, so a free-form value would let a visitor forge log fields.
+async fn drop_unsafe_request_id(mut req: Request, next: Next) -> Response {
+    let safe = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty()
+            && b.len() <= MAX_REQUEST_ID
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    };
+    let headers = req.headers_mut();
+    let values: Vec<&HeaderValue> = headers.get_all(&REQUEST_ID).iter().collect();
+    let keep = values.len() <= 1 && values.into_iter().all(safe);
+    if !keep {
+        headers.remove(&REQUEST_ID);
+    }
+    next.run(req).await
+}
+
+/// Reads the whole request body within `body_read_timeout` from the moment its head arrived.
+/// A timeout that restarts with every chunk (tower-http's) would let a body trickled in one byte
+/// every few seconds hold the connection for hours.
+async fn read_body_in_time(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let limit = state.config.max_body_bytes;
+    let bytes = match tokio::time::timeout(
+        state.config.body_read_timeout,
+        axum::body::to_bytes(body, limit),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return AppError::PayloadTooLarge.into_response(),
+        Err(_) => return AppError::BodyTimeout.into_response(),
+    };
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// Requests by route and status, and their latency (to the response head, for streams).

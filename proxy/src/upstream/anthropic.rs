@@ -12,19 +12,17 @@
 //! types are ignored. No prices (cost is `None`), the token cap counts bytes, no server speech.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tracing::warn;
 
 use super::conversations::{ConversationStore, Message};
-use super::sse::SseParser;
-use super::xai::{Auth, XaiClient};
+use super::sse::{self, StreamLimits};
+use super::xai::{Auth, Redactor, XaiClient};
 use super::{BoxFuture, Provider, Reply, ReplyEvent, ReplyStream, TokenUsage, Turn, UpstreamError};
 use crate::config::{ApiKey, ClientConfig, Config};
 
-const MAX_SSE_LINE: usize = 4 << 20;
 /// `max_tokens` when the client sets no `max_output_tokens` (config always sets one).
 const DEFAULT_MAX_TOKENS: u32 = 1024;
 
@@ -182,7 +180,7 @@ pub struct ErrorBody {
 pub struct AnthropicProvider {
     http: XaiClient,
     conversations: Arc<ConversationStore>,
-    idle: Duration,
+    limits: StreamLimits,
 }
 
 impl AnthropicProvider {
@@ -198,7 +196,7 @@ impl AnthropicProvider {
                 },
             )?,
             conversations: Arc::new(ConversationStore::from_config(config)?),
-            idle: config.stream_idle_timeout,
+            limits: StreamLimits::from_config(config),
         })
     }
 
@@ -241,7 +239,7 @@ impl AnthropicProvider {
                     .json(&body)
             })
             .await?;
-        let inner = relay(resp.bytes_stream(), self.idle);
+        let inner = relay(resp.bytes_stream(), self.limits, self.http.redactor());
         Ok(ConversationStore::remember_at_end(
             &self.conversations,
             inner,
@@ -253,61 +251,53 @@ impl AnthropicProvider {
 
 /// Turns Anthropic's SSE bytes into reply events; the `Done` reply's id is filled in by the
 /// caller (the conversation store).
-pub fn relay<S, E>(bytes: S, idle: Duration) -> ReplyStream
+pub fn relay<S, E>(bytes: S, limits: StreamLimits, redact: Redactor) -> ReplyStream
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Send + 'static,
     E: Into<UpstreamError> + Send + 'static,
 {
-    let mut bytes = Box::pin(bytes);
+    let frames = sse::frames(bytes, limits);
     Box::pin(async_stream::try_stream! {
-        let mut parser = SseParser::new(MAX_SSE_LINE);
+        let mut frames = std::pin::pin!(frames);
         let mut text = String::new();
         let (mut input, mut cached, mut output) = (0, 0, 0);
         let mut incomplete = false;
-        loop {
-            let chunk = match tokio::time::timeout(idle, bytes.next()).await {
-                Err(_) => Err(UpstreamError::Stalled)?,
-                Ok(None) => break,
-                Ok(Some(Err(e))) => Err(e.into())?,
-                Ok(Some(Ok(chunk))) => chunk,
-            };
-            let frames = parser.push(&chunk).map_err(|_| UpstreamError::Malformed)?;
-            for frame in frames {
-                let event: StreamEvent = serde_json::from_str(&frame.data).map_err(|e| {
-                    warn!(error = %e, "unreadable event in the Anthropic stream");
-                    UpstreamError::Malformed
-                })?;
-                match event {
-                    StreamEvent::MessageStart { message } => {
-                        (input, cached) = message.usage.input();
-                        output = message.usage.output_tokens;
-                    }
-                    StreamEvent::ContentBlockDelta { delta: Delta::TextDelta { text: t } } => {
-                        text.push_str(&t);
-                        yield ReplyEvent::Delta(t);
-                    }
-                    StreamEvent::ContentBlockDelta { delta: Delta::Other } => {}
-                    StreamEvent::MessageDelta { delta, usage: u } => {
-                        // `usage.output_tokens` here is the running total.
-                        output = output.max(u.output_tokens);
-                        incomplete = delta.stop_reason.as_deref() == Some("max_tokens");
-                    }
-                    StreamEvent::MessageStop => {
-                        yield ReplyEvent::Done(Reply {
-                            text: std::mem::take(&mut text),
-                            response_id: String::new(),
-                            usage: usage(input, cached, output),
-                            incomplete,
-                        });
-                        return;
-                    }
-                    StreamEvent::Error { error } => {
-                        let kind = error.map_or_else(|| "-".to_owned(), |e| e.kind);
-                        warn!(kind = %kind, "Anthropic sent an error event mid-stream");
-                        Err(UpstreamError::MidStream)?;
-                    }
-                    StreamEvent::Other => {}
+        while let Some(frame) = frames.next().await {
+            let frame = frame?;
+            let event: StreamEvent = serde_json::from_str(&frame.data).map_err(|e| {
+                warn!(error = %redact.redact(&e.to_string()), "unreadable event in the Anthropic stream");
+                UpstreamError::Malformed
+            })?;
+            match event {
+                StreamEvent::MessageStart { message } => {
+                    (input, cached) = message.usage.input();
+                    output = message.usage.output_tokens;
                 }
+                StreamEvent::ContentBlockDelta { delta: Delta::TextDelta { text: t } } => {
+                    text.push_str(&t);
+                    yield ReplyEvent::Delta(t);
+                }
+                StreamEvent::ContentBlockDelta { delta: Delta::Other } => {}
+                StreamEvent::MessageDelta { delta, usage: u } => {
+                    // `usage.output_tokens` here is the running total.
+                    output = output.max(u.output_tokens);
+                    incomplete = delta.stop_reason.as_deref() == Some("max_tokens");
+                }
+                StreamEvent::MessageStop => {
+                    yield ReplyEvent::Done(Reply {
+                        text: std::mem::take(&mut text),
+                        response_id: String::new(),
+                        usage: usage(input, cached, output),
+                        incomplete,
+                    });
+                    return;
+                }
+                StreamEvent::Error { error } => {
+                    let kind = error.map_or_else(|| "-".to_owned(), |e| e.kind);
+                    warn!(kind = %kind, "Anthropic sent an error event mid-stream");
+                    Err(UpstreamError::MidStream)?;
+                }
+                StreamEvent::Other => {}
             }
         }
         // The connection ended without `message_stop`.
@@ -337,6 +327,7 @@ impl Provider for AnthropicProvider {
 mod tests {
     use super::*;
     use crate::upstream::conversations::Role;
+    use std::time::Duration;
 
     fn events(frames: &[&str]) -> Vec<Result<ReplyEvent, UpstreamError>> {
         let body: String = frames
@@ -351,7 +342,16 @@ mod tests {
             .chunks(7)
             .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
             .collect();
-        let stream = relay(futures_util::stream::iter(chunks), Duration::from_secs(5));
+        let limits = StreamLimits {
+            idle: Duration::from_secs(5),
+            total: Duration::from_secs(5),
+            max_bytes: 1 << 20,
+        };
+        let stream = relay(
+            futures_util::stream::iter(chunks),
+            limits,
+            Redactor::new(ApiKey::new("sk-ant-test-key")),
+        );
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

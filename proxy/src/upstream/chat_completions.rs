@@ -10,11 +10,9 @@ use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
 
 use super::conversations::Message;
-use super::sse::SseParser;
+use super::sse::{self, StreamLimits};
 use super::xai::{UpstreamError, XaiClient};
 use super::{Reply, ReplyEvent, ReplyStream, TokenUsage};
-
-const MAX_SSE_LINE: usize = 4 << 20;
 
 #[derive(Debug, Serialize)]
 pub struct WireMessage<'a> {
@@ -234,10 +232,7 @@ pub async fn create_deferred(
             tokio::time::sleep(poll).await;
             continue;
         }
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| UpstreamError::from_reqwest(&e))?;
+        let bytes = xai.read_body(resp).await?;
         let c: Completion = serde_json::from_slice(&bytes).map_err(|_| UpstreamError::Malformed)?;
         return Ok(c.into_reply());
     }
@@ -246,7 +241,7 @@ pub async fn create_deferred(
 pub async fn stream(
     xai: &XaiClient,
     prompt: &Prompt<'_>,
-    idle: Duration,
+    limits: StreamLimits,
 ) -> Result<ReplyStream, UpstreamError> {
     let body = prompt.request(true, false);
     let url = xai.endpoint("chat/completions");
@@ -257,44 +252,38 @@ pub async fn stream(
                 .json(&body)
         })
         .await?;
-    let mut bytes = resp.bytes_stream();
+    let frames = sse::frames(resp.bytes_stream(), limits);
+    let redact = xai.redactor();
     Ok(Box::pin(async_stream::try_stream! {
-        let mut parser = SseParser::new(MAX_SSE_LINE);
+        let mut frames = std::pin::pin!(frames);
         let mut text = String::new();
         let mut id = String::new();
         let mut usage = TokenUsage::default();
         let mut finished = false;
         let mut incomplete = false;
-        'read: loop {
-            let chunk = match tokio::time::timeout(idle, bytes.next()).await {
-                Err(_) => Err(UpstreamError::Stalled)?,
-                Ok(None) => break,
-                Ok(Some(Err(e))) => Err(UpstreamError::from_reqwest(&e))?,
-                Ok(Some(Ok(chunk))) => chunk,
-            };
-            for frame in parser.push(&chunk).map_err(|_| UpstreamError::Malformed)? {
-                if frame.is_done_marker() {
-                    break 'read;
+        while let Some(frame) = frames.next().await {
+            let frame = frame?;
+            if frame.is_done_marker() {
+                break;
+            }
+            let chunk: Chunk = serde_json::from_str(&frame.data).map_err(|e| {
+                warn!(error = %redact.redact(&e.to_string()), "unreadable chunk in the chat-completions stream");
+                UpstreamError::Malformed
+            })?;
+            if let Some(i) = chunk.id {
+                id = i;
+            }
+            if let Some(u) = chunk.usage {
+                usage = u.into();
+            }
+            for choice in chunk.choices {
+                if let Some(delta) = choice.delta.and_then(|d| d.content).filter(|d| !d.is_empty()) {
+                    text.push_str(&delta);
+                    yield ReplyEvent::Delta(delta);
                 }
-                let chunk: Chunk = serde_json::from_str(&frame.data).map_err(|e| {
-                    warn!(error = %e, "unreadable chunk in the chat-completions stream");
-                    UpstreamError::Malformed
-                })?;
-                if let Some(i) = chunk.id {
-                    id = i;
-                }
-                if let Some(u) = chunk.usage {
-                    usage = u.into();
-                }
-                for choice in chunk.choices {
-                    if let Some(delta) = choice.delta.and_then(|d| d.content).filter(|d| !d.is_empty()) {
-                        text.push_str(&delta);
-                        yield ReplyEvent::Delta(delta);
-                    }
-                    if let Some(reason) = choice.finish_reason {
-                        finished = true;
-                        incomplete = reason == "length";
-                    }
+                if let Some(reason) = choice.finish_reason {
+                    finished = true;
+                    incomplete = reason == "length";
                 }
             }
         }

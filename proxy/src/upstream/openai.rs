@@ -10,16 +10,15 @@
 //! No prices (cost is `None`) and no tokenizer call (the token cap counts bytes). No server
 //! speech: the widget speaks OpenAI replies with the browser voice.
 
-use std::time::Duration;
-
 use super::responses::{self, CreateRequest};
+use super::sse::StreamLimits;
 use super::xai::{Auth, XaiClient};
 use super::{BoxFuture, Provider, Reply, ReplyStream, Turn, UpstreamError};
 use crate::config::{ApiKey, ClientConfig, Config};
 
 pub struct OpenAiProvider {
     http: XaiClient,
-    idle: Duration,
+    limits: StreamLimits,
 }
 
 impl OpenAiProvider {
@@ -32,7 +31,7 @@ impl OpenAiProvider {
                 key,
                 Auth::Bearer,
             )?,
-            idle: config.stream_idle_timeout,
+            limits: StreamLimits::from_config(config),
         })
     }
 }
@@ -60,7 +59,7 @@ impl Provider for OpenAiProvider {
         turn: &'a Turn,
     ) -> BoxFuture<'a, Result<ReplyStream, UpstreamError>> {
         Box::pin(async move {
-            responses::stream_with(&self.http, &request(turn, true), self.idle).await
+            responses::stream_with(&self.http, &request(turn, true), self.limits).await
         })
     }
 }

@@ -1,11 +1,11 @@
-//! Model prices from `GET /v1/language-models`, fetched on first use and cached, and the price
-//! of one reply.
+//! Model prices from `GET /v1/language-models`, refreshed in the background and cached, and
+//! the price of one reply.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use tokio::sync::RwLock;
 use tracing::warn;
 
 use super::TokenUsage;
@@ -25,6 +25,14 @@ pub struct Prices {
 }
 
 impl Prices {
+    /// What a turn is estimated at when the model's prices are not known (yet): an expensive
+    /// model ($30 per million tokens in and out), rather than a free one.
+    pub const UNKNOWN: Prices = Prices {
+        prompt: 300_000,
+        cached_prompt: 300_000,
+        completion: 300_000,
+    };
+
     /// US dollars for `usage`. Cached input tokens are billed at the cached price.
     pub fn cost_usd(&self, usage: &TokenUsage) -> f64 {
         let cached = usage.cached_input_tokens.min(usage.input_tokens);
@@ -43,9 +51,22 @@ struct Cache {
     failed: Option<Instant>,
 }
 
+impl Cache {
+    fn due(&self) -> bool {
+        let fresh = self.fetched.is_some_and(|t| t.elapsed() < TTL);
+        let cooling = self
+            .failed
+            .is_some_and(|t| t.elapsed() < RETRY_AFTER_FAILURE);
+        !fresh && !cooling
+    }
+}
+
+/// Prices, refreshed in the background: a turn reads what is cached and never waits on
+/// `/v1/language-models` (which may be slow or down); the last good prices serve meanwhile.
 #[derive(Clone, Default)]
 pub struct PriceBook {
     cache: Arc<RwLock<Cache>>,
+    refreshing: Arc<AtomicBool>,
 }
 
 impl PriceBook {
@@ -57,33 +78,42 @@ impl PriceBook {
         self.prices(xai, model).await.map(|p| p.cost_usd(usage))
     }
 
+    /// The cached prices of `model`; starts a background refresh when they are due.
     pub async fn prices(&self, xai: &XaiClient, model: &str) -> Option<Prices> {
-        {
-            let cache = self.cache.read().await;
-            let fresh = cache.fetched.is_some_and(|t| t.elapsed() < TTL);
-            let cooling = cache
-                .failed
-                .is_some_and(|t| t.elapsed() < RETRY_AFTER_FAILURE);
-            if fresh || cooling {
-                return cache.by_model.get(model).copied();
-            }
+        let (found, due) = {
+            let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
+            (cache.by_model.get(model).copied(), cache.due())
+        };
+        if due {
+            self.refresh_in_background(xai);
         }
-        let mut cache = self.cache.write().await;
-        if cache.fetched.is_some_and(|t| t.elapsed() < TTL) {
-            return cache.by_model.get(model).copied();
+        found
+    }
+
+    /// Fetches prices once, unless a fetch is already running. No lock is held while waiting.
+    fn refresh_in_background(&self, xai: &XaiClient) {
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
         }
-        match xai.language_models().await {
-            Ok(models) => {
-                cache.by_model = index(&models);
-                cache.fetched = Some(Instant::now());
-                cache.failed = None;
+        let (book, xai) = (self.clone(), xai.clone());
+        tokio::spawn(async move {
+            let result = xai.language_models().await;
+            {
+                let mut cache = book.cache.write().unwrap_or_else(|p| p.into_inner());
+                match result {
+                    Ok(models) => {
+                        cache.by_model = index(&models);
+                        cache.fetched = Some(Instant::now());
+                        cache.failed = None;
+                    }
+                    Err(e) => {
+                        warn!(error = %e, "cannot fetch model prices; the last known prices stay in use");
+                        cache.failed = Some(Instant::now());
+                    }
+                }
             }
-            Err(e) => {
-                warn!(error = %e, "cannot fetch model prices; costs are not computed for now");
-                cache.failed = Some(Instant::now());
-            }
-        }
-        cache.by_model.get(model).copied()
+            book.refreshing.store(false, Ordering::Release);
+        });
     }
 }
 

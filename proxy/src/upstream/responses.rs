@@ -3,18 +3,13 @@
 //! API has the same shape (§2.4: other ids, another error body, no `[DONE]`, none of which
 //! this reader depends on), so [`super::openai`] reuses it with its own request.
 
-use std::time::Duration;
-
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tracing::warn;
 
-use super::sse::SseParser;
+use super::sse::{self, StreamLimits};
 use super::xai::{UpstreamError, XaiClient};
 use super::{Reply, ReplyEvent, ReplyStream, TokenUsage, Turn};
-
-/// Longest SSE line we buffer; a reply delta is a few bytes, a final event a few KB.
-const MAX_SSE_LINE: usize = 4 << 20;
 
 #[derive(Debug, Serialize)]
 pub struct CreateRequest<'a> {
@@ -197,20 +192,19 @@ pub async fn create_with(
 }
 
 /// Starts a streamed reply. Errors before the first byte (after retries) come back as `Err`;
-/// later ones as the stream's last item. `idle` bounds the silence between two chunks.
+/// later ones as the stream's last item, which `limits` bound in silence, time and size.
 pub async fn stream(
     xai: &XaiClient,
     turn: &Turn,
-    idle: Duration,
+    limits: StreamLimits,
 ) -> Result<ReplyStream, UpstreamError> {
-    stream_with(xai, &CreateRequest::from_turn(turn, true), idle).await
+    stream_with(xai, &CreateRequest::from_turn(turn, true), limits).await
 }
 
-/// Sends `body` (with `stream: true`) and relays the reply as it arrives.
 pub async fn stream_with(
     xai: &XaiClient,
     body: &CreateRequest<'_>,
-    idle: Duration,
+    limits: StreamLimits,
 ) -> Result<ReplyStream, UpstreamError> {
     let url = xai.endpoint("responses");
     let resp = xai
@@ -220,51 +214,37 @@ pub async fn stream_with(
                 .json(body)
         })
         .await?;
-    let mut bytes = resp.bytes_stream();
+    let frames = sse::frames(resp.bytes_stream(), limits);
+    let redact = xai.redactor();
     Ok(Box::pin(async_stream::try_stream! {
-        let mut parser = SseParser::new(MAX_SSE_LINE);
+        let mut frames = std::pin::pin!(frames);
         let mut text = String::new();
-        loop {
-            let chunk = match tokio::time::timeout(idle, bytes.next()).await {
-                Err(_) => Err(UpstreamError::Stalled)?,
-                Ok(None) => break,
-                Ok(Some(Err(e))) => Err(UpstreamError::from_reqwest(&e))?,
-                Ok(Some(Ok(chunk))) => chunk,
-            };
-            let frames = parser.push(&chunk).map_err(|_| UpstreamError::Malformed)?;
-            for frame in frames {
-                if frame.is_done_marker() {
-                    // `[DONE]` before `response.completed`: the reply was cut short.
-                    Err(UpstreamError::Truncated)?;
-                }
-                let event: StreamEvent = serde_json::from_str(&frame.data).map_err(|e| {
-                    warn!(error = %e, "unreadable event in the reply stream");
-                    UpstreamError::Malformed
-                })?;
-                match event {
-                    StreamEvent::OutputTextDelta { delta } => {
-                        text.push_str(&delta);
-                        yield ReplyEvent::Delta(delta);
-                    }
-                    StreamEvent::Completed { response } | StreamEvent::Incomplete { response } => {
-                        // Whatever follows (`[DONE]` or nothing) does not matter.
-                        yield ReplyEvent::Done(response.into_reply(Some(text)));
-                        return;
-                    }
-                    StreamEvent::Failed {} => Err(UpstreamError::Failed)?,
-                    StreamEvent::Error { code } => {
-                        warn!(code = code.as_deref().unwrap_or("-"), "the upstream sent an error event mid-stream");
-                        Err(UpstreamError::MidStream)?;
-                    }
-                    StreamEvent::Other => {}
-                }
+        while let Some(frame) = frames.next().await {
+            let frame = frame?;
+            if frame.is_done_marker() {
+                Err(UpstreamError::Truncated)?;
             }
-        }
-        if let Some(frame) = parser.finish()
-            && let Ok(StreamEvent::Completed { response }) = serde_json::from_str(&frame.data)
-        {
-            yield ReplyEvent::Done(response.into_reply(Some(text)));
-            return;
+            let event: StreamEvent = serde_json::from_str(&frame.data).map_err(|e| {
+                warn!(error = %redact.redact(&e.to_string()), "unreadable event in the reply stream");
+                UpstreamError::Malformed
+            })?;
+            match event {
+                StreamEvent::OutputTextDelta { delta } => {
+                    text.push_str(&delta);
+                    yield ReplyEvent::Delta(delta);
+                }
+                StreamEvent::Completed { response } | StreamEvent::Incomplete { response } => {
+                    yield ReplyEvent::Done(response.into_reply(Some(text)));
+                    return;
+                }
+                StreamEvent::Failed {} => Err(UpstreamError::Failed)?,
+                StreamEvent::Error { code } => {
+                    let code = redact.redact(code.as_deref().unwrap_or("-"));
+                    warn!(code = %code, "the upstream sent an error event mid-stream");
+                    Err(UpstreamError::MidStream)?;
+                }
+                StreamEvent::Other => {}
+            }
         }
         Err(UpstreamError::Truncated)?;
     }))

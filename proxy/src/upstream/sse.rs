@@ -1,8 +1,82 @@
 //! Server-sent events framing, as upstreams send it: `event:` lines optional, `data:` lines,
-//! blank-line separated, `\n` or `\r\n`, comments (`:`) ignored. Pure: bytes in, frames out,
-//! so every framing variant is tested without a network.
+//! blank-line separated, `\n` or `\r\n`, comments (`:`) ignored. [`SseParser`] is pure (bytes
+//! in, frames out), so every framing variant is tested without a network; [`frames`] runs it
+//! over an upstream body with the limits every provider's stream shares.
+
+use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
+use futures_util::{Stream, StreamExt};
+use tokio::time::Instant;
+
+use super::UpstreamError;
+use crate::config::Config;
+
+/// Longest single SSE line accepted from an upstream.
+const MAX_SSE_LINE: usize = 4 << 20;
+
+/// Bounds on one upstream reply stream. An upstream is trusted with the key, not with the
+/// proxy's memory or time: one that ignores `max_output_tokens` or trickles forever is cut off.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamLimits {
+    /// Longest silence between two chunks.
+    pub idle: Duration,
+    /// The whole stream, from its response head to its last byte.
+    pub total: Duration,
+    /// Bytes of the whole body, which bounds the reply text too.
+    pub max_bytes: usize,
+}
+
+impl StreamLimits {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            idle: config.stream_idle_timeout,
+            total: config.upstream_stream_timeout,
+            max_bytes: config.max_reply_bytes,
+        }
+    }
+}
+
+/// The SSE frames of an upstream body, within `limits`: `Stalled` after `idle` of silence,
+/// `Timeout` past `total`, `TooLarge` past `max_bytes`. A last frame without its blank line
+/// still counts.
+pub fn frames<S, B, E>(
+    bytes: S,
+    limits: StreamLimits,
+) -> impl Stream<Item = Result<Frame, UpstreamError>> + Send + 'static
+where
+    S: Stream<Item = Result<B, E>> + Send + 'static,
+    B: AsRef<[u8]> + Send,
+    E: Into<UpstreamError> + Send,
+{
+    async_stream::try_stream! {
+        let mut bytes = Box::pin(bytes);
+        let mut parser = SseParser::new(MAX_SSE_LINE.min(limits.max_bytes));
+        let deadline = Instant::now() + limits.total;
+        let mut seen = 0usize;
+        loop {
+            let wait = limits.idle.min(deadline.saturating_duration_since(Instant::now()));
+            let chunk = match tokio::time::timeout(wait, bytes.next()).await {
+                Err(_) if Instant::now() >= deadline => Err(UpstreamError::Timeout)?,
+                Err(_) => Err(UpstreamError::Stalled)?,
+                Ok(None) => break,
+                Ok(Some(Err(e))) => Err(e.into())?,
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            let chunk = chunk.as_ref();
+            seen += chunk.len();
+            if seen > limits.max_bytes {
+                Err(UpstreamError::TooLarge)?;
+            }
+            for frame in parser.push(chunk).map_err(|_| UpstreamError::Malformed)? {
+                yield frame;
+            }
+        }
+        if let Some(frame) = parser.finish() {
+            yield frame;
+        }
+    }
+}
 
 /// One SSE frame.
 #[derive(Debug, Clone, PartialEq, Eq)]

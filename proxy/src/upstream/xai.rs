@@ -20,6 +20,7 @@ use crate::config::{Api, ApiKey, ClientConfig, Config};
 use super::chat_completions::{self, Prompt};
 use super::conversations::{ConversationStore, Message};
 use super::pricing::{PriceBook, Prices};
+use super::sse::StreamLimits;
 use super::{BoxFuture, Provider, Reply, ReplyEvent, ReplyStream, TokenUsage, Turn, responses};
 
 /// What went wrong talking to x.ai, with no URL or body text in it: those stay in the logs.
@@ -38,6 +39,8 @@ pub enum UpstreamError {
     Malformed,
     #[error("x.ai stopped sending mid-reply")]
     Stalled,
+    #[error("the reply exceeded the proxy's size cap")]
+    TooLarge,
     #[error("the reply stream ended before it was complete")]
     Truncated,
     #[error("x.ai reported an error mid-reply")]
@@ -72,6 +75,7 @@ impl UpstreamError {
             UpstreamError::Status { .. } => "status",
             UpstreamError::Malformed => "malformed",
             UpstreamError::Stalled => "stalled",
+            UpstreamError::TooLarge => "too_large",
             UpstreamError::Truncated => "truncated",
             UpstreamError::MidStream => "mid_stream_error",
             UpstreamError::Failed => "failed",
@@ -181,6 +185,7 @@ pub struct XaiClient {
     label: &'static str,
     retry: RetryPolicy,
     upstream_timeout: Duration,
+    max_reply_bytes: usize,
 }
 
 impl XaiClient {
@@ -218,6 +223,7 @@ impl XaiClient {
             label,
             retry: RetryPolicy::from_config(config),
             upstream_timeout: config.upstream_timeout,
+            max_reply_bytes: config.max_reply_bytes,
         })
     }
 
@@ -323,7 +329,7 @@ impl XaiClient {
         let resp = self
             .send(what, true, |http| http.post(&url).json(body))
             .await?;
-        read_json(resp).await
+        self.read_json(resp).await
     }
 
     pub async fn get_json<T: DeserializeOwned>(
@@ -333,7 +339,7 @@ impl XaiClient {
     ) -> Result<T, UpstreamError> {
         let url = self.endpoint(path);
         let resp = self.send(what, true, |http| http.get(&url)).await?;
-        read_json(resp).await
+        self.read_json(resp).await
     }
 
     pub async fn api_key_info(&self) -> Result<ApiKeyInfo, UpstreamError> {
@@ -358,17 +364,46 @@ impl XaiClient {
     pub fn redact(&self, text: &str) -> String {
         redact_key(text, self.key.expose())
     }
+
+    /// A redactor for this client's key, for stream adapters that outlive the borrow.
+    pub fn redactor(&self) -> Redactor {
+        Redactor::new(self.key.clone())
+    }
 }
 
-async fn read_json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, UpstreamError> {
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| UpstreamError::from_reqwest(&e))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        warn!(error = %e, "the upstream sent JSON the proxy cannot read");
-        UpstreamError::Malformed
-    })
+impl XaiClient {
+    /// The whole body of a JSON answer, at most `max_reply_bytes` of it: an upstream is not
+    /// trusted with the proxy's memory.
+    pub async fn read_body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| UpstreamError::from_reqwest(&e))?
+        {
+            if body.len() + chunk.len() > self.max_reply_bytes {
+                warn!(
+                    provider = self.label,
+                    cap = self.max_reply_bytes,
+                    "upstream answer over the size cap"
+                );
+                return Err(UpstreamError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    async fn read_json<T: DeserializeOwned>(
+        &self,
+        resp: reqwest::Response,
+    ) -> Result<T, UpstreamError> {
+        let bytes = self.read_body(resp).await?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            warn!(error = %self.redact(&e.to_string()), "the upstream sent JSON the proxy cannot read");
+            UpstreamError::Malformed
+        })
+    }
 }
 
 /// x.ai behind [`Provider`]: the API the client is configured for, history kept by the proxy
@@ -378,7 +413,7 @@ pub struct XaiProvider {
     pub xai: XaiClient,
     pub prices: PriceBook,
     conversations: Arc<ConversationStore>,
-    idle: Duration,
+    limits: StreamLimits,
 }
 
 impl XaiProvider {
@@ -388,7 +423,7 @@ impl XaiProvider {
             xai,
             prices,
             conversations,
-            idle: config.stream_idle_timeout,
+            limits: StreamLimits::from_config(config),
         })
     }
 
@@ -428,7 +463,7 @@ impl XaiProvider {
         turn: &Turn,
     ) -> Result<ReplyStream, UpstreamError> {
         match client.api {
-            Api::Responses => responses::stream(&self.xai, turn, self.idle).await,
+            Api::Responses => responses::stream(&self.xai, turn, self.limits).await,
             Api::ChatCompletions if client.deferred => {
                 // A deferred reply arrives whole; it is relayed as one delta.
                 let reply = self.complete_turn(client, turn).await?;
@@ -443,7 +478,7 @@ impl XaiProvider {
                 let inner = chat_completions::stream(
                     &self.xai,
                     &prompt(turn, history.as_ref().map(|h| h.as_slice())),
-                    self.idle,
+                    self.limits,
                 )
                 .await?;
                 Ok(ConversationStore::remember_at_end(
@@ -502,17 +537,37 @@ fn prompt<'a>(turn: &'a Turn, history: Option<&'a [Message]>) -> Prompt<'a> {
     }
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// The longest wait an upstream's `Retry-After` can impose. An upstream (or anything in the
+/// path) that asks for days would otherwise be passed on to every visitor as it is.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+/// `Retry-After` as seconds or an HTTP date, clamped to [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
+    let wait = if let Ok(secs) = value.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let when = httpdate::parse_http_date(value).ok()?;
         when.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+            .unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// Removes one key from text headed for a log line; every string an upstream sent goes through
+/// one of these before it is logged (error bodies, mid-stream error codes, parse errors, which
+/// quote the offending value). Cheap to clone.
+#[derive(Clone)]
+pub struct Redactor(ApiKey);
+
+impl Redactor {
+    pub fn new(key: ApiKey) -> Self {
+        Self(key)
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        redact_key(text, self.0.expose())
+    }
 }
 
 /// Replaces `key` and every 8-character window of it in `text`, and trims the text to a
@@ -549,6 +604,17 @@ mod tests {
         assert_eq!(parse_retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(parse_retry_after(&h), None);
+        h.insert(RETRY_AFTER, "999999999".parse().unwrap());
+        assert_eq!(
+            parse_retry_after(&h),
+            Some(MAX_RETRY_AFTER),
+            "years are clamped"
+        );
+        h.insert(
+            RETRY_AFTER,
+            "Fri, 01 Jan 2100 00:00:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(parse_retry_after(&h), Some(MAX_RETRY_AFTER));
     }
 
     #[test]

@@ -300,6 +300,9 @@ async fn each_upstream_status_maps_to_the_right_widget_error() {
         ..Options::default()
     })
     .await;
+    // A conversation the proxy handed out, so a continuation reaches x.ai (which then says 404).
+    let known: serde_json::Value = app.chat(ask("hi")).await.json().await.unwrap();
+    let known = known["response_id"].as_str().unwrap().to_owned();
     for &(upstream, previous, status, code) in cases {
         app.inject(
             "/v1/responses",
@@ -311,8 +314,8 @@ async fn each_upstream_status_maps_to_the_right_widget_error() {
             },
         );
         let mut req = ask("hi");
-        if let Some(p) = previous {
-            req["previous_response_id"] = json!(p);
+        if previous.is_some() {
+            req["previous_response_id"] = json!(known);
         }
         let resp = app.chat(req).await;
         assert_eq!(resp.status(), status, "upstream {upstream}");

@@ -86,7 +86,21 @@ title = "Ask us"
 greeting = "Hello there"
 accent_color = "#112233"
 stt_language = "en-GB"
+# Session tokens are on by default; most tests exercise other things. Those about sessions
+# turn them back on.
+session_tokens = false
 "##;
+
+/// [`CLIENTS`] with `lines` added to its table; lines that set `session_tokens` replace the
+/// default's.
+pub fn client_table(lines: &str) -> String {
+    let table = if lines.contains("session_tokens") {
+        CLIENTS.replace("session_tokens = false\n", "")
+    } else {
+        CLIENTS.to_owned()
+    };
+    format!("{table}{lines}")
+}
 
 pub struct Options {
     /// The whole config file; the fake's base URL is added by `spawn_app_with`.
@@ -120,7 +134,8 @@ impl Options {
     pub fn voice(voice_lines: &str, client_lines: &str) -> Self {
         Self {
             toml: format!(
-                "retry_budget_secs = 5\n[voice]\n{voice_lines}\n{CLIENTS}{client_lines}\n"
+                "retry_budget_secs = 5\n[voice]\n{voice_lines}\n{}\n",
+                client_table(client_lines)
             ),
             ..Self::default()
         }
@@ -129,7 +144,10 @@ impl Options {
     /// Top-level settings and extra lines for the default client's table.
     pub fn top(top_lines: &str, client_lines: &str) -> Self {
         Self {
-            toml: format!("retry_budget_secs = 5\n{top_lines}\n{CLIENTS}{client_lines}\n"),
+            toml: format!(
+                "retry_budget_secs = 5\n{top_lines}\n{}\n",
+                client_table(client_lines)
+            ),
             ..Self::default()
         }
     }
@@ -137,7 +155,7 @@ impl Options {
     /// The default client with extra lines appended to its table.
     pub fn with_client_lines(lines: &str) -> Self {
         Self {
-            toml: format!("retry_budget_secs = 5\n{CLIENTS}{lines}\n"),
+            toml: format!("retry_budget_secs = 5\n{}\n", client_table(lines)),
             ..Self::default()
         }
     }
@@ -209,7 +227,7 @@ impl Write for LogWriter {
 }
 
 /// Installs (once per test binary) a subscriber that records every log line at debug level.
-fn capture_logs() {
+pub fn capture_logs() {
     static INIT: OnceLock<()> = OnceLock::new();
     INIT.get_or_init(|| {
         let _ = tracing_subscriber::fmt()

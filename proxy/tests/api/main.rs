@@ -1,6 +1,7 @@
 //! Integration tests of the proxy's HTTP API: each test spawns its own app on port 0.
 
 mod assets;
+mod attacks;
 mod binary;
 mod chat;
 mod clients;

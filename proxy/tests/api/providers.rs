@@ -27,6 +27,7 @@ allowed_origins = ["http://localhost:3000"]
 model = "gpt-4.1-mini"
 instructions = "Be brief."
 voice = "eve"
+session_tokens = false
 
 [[clients]]
 id = "claude"
@@ -35,6 +36,7 @@ allowed_origins = ["http://localhost:3000"]
 model = "claude-haiku-4-5"
 instructions = "Be brief."
 voice = "eve"
+session_tokens = false
 "##;
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -212,3 +212,68 @@ async fn a_conversation_the_proxy_keeps_continues_on_another_replica() {
         "{second}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_conversations_in_redis_are_capped_and_expire() {
+    let Some((_redis, port)) = start_redis().await else {
+        return;
+    };
+    let fake = fake().await;
+    let cfg = config(
+        "api = \"chat_completions\"\nrate_per_ip = 1000\nrate_per_session = 1000",
+        "max_conversations = 3\nmax_conversation_turns = 2\nconversation_ttl_hours = 2",
+    );
+    let (_proxy, url) = replica(cfg.path(), &fake, port);
+    let http = reqwest::Client::new();
+    let mut last = None::<String>;
+    for i in 0..8 {
+        let mut body = json!({"client_id": "demo", "message": format!("turn {i}")});
+        if let Some(prev) = &last
+            && i % 2 == 1
+        {
+            body["previous_response_id"] = json!(prev);
+        }
+        let v: serde_json::Value = http
+            .post(format!("{url}/api/chat"))
+            .header("Origin", ORIGIN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        last = Some(v["response_id"].as_str().expect("a reply").to_owned());
+    }
+    let client = ::redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let ids: usize = ::redis::cmd("ZCARD")
+        .arg("gw:conv:ids")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg("gw:turn:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(ids, 3, "the index keeps the newest three");
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    for key in keys {
+        let ttl: i64 = ::redis::cmd("TTL")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert!((1..=7200).contains(&ttl), "{key}: {ttl}");
+    }
+    // The newest conversation still continues.
+    let resp = http
+        .post(format!("{url}/api/chat"))
+        .header("Origin", ORIGIN)
+        .json(&json!({"client_id": "demo", "message": "again", "previous_response_id": last}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
