@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use proxy::audio::{wav_data_url, wav_from_pcm16};
+use proxy::speech::audio::{wav_data_url, wav_from_pcm16};
 
 /// 24 kHz mono PCM16: 48,000 bytes a second of speech.
 const RATE: u32 = 24_000;

@@ -164,7 +164,7 @@ async fn first_audio_streamed(
             let event: serde_json::Value = serde_json::from_str(data)?;
             let url = event["audio_url"].as_str().unwrap_or_default();
             let b64 = url.split_once(',').map_or(0, |(_, b)| b.len());
-            let pcm_bytes = (b64 * 3 / 4).saturating_sub(proxy::audio::WAV_HEADER_LEN);
+            let pcm_bytes = (b64 * 3 / 4).saturating_sub(proxy::speech::audio::WAV_HEADER_LEN);
             drop(resp);
             return Ok(Streamed {
                 first_text: first_text.unwrap_or(t),

@@ -9,8 +9,8 @@ use tracing::{info, warn};
 
 use crate::config::{Config, ProviderKind};
 use crate::upstream::UpstreamError;
-use crate::upstream::pricing;
-use crate::upstream::xai::XaiClient;
+use crate::upstream::http::UpstreamClient;
+use crate::upstream::xai::{account, pricing};
 
 /// Why the key cannot serve the configured clients.
 #[derive(Debug, thiserror::Error)]
@@ -54,11 +54,11 @@ pub fn has_xai_clients(config: &Config) -> bool {
 }
 
 /// Checks the key against every x.ai client's model; nothing to check without x.ai clients.
-pub async fn check_key(xai: &XaiClient, config: &Config) -> Result<(), KeyProblem> {
+pub async fn check_key(xai: &UpstreamClient, config: &Config) -> Result<(), KeyProblem> {
     if !has_xai_clients(config) {
         return Ok(());
     }
-    let info = match xai.api_key_info().await {
+    let info = match account::api_key_info(xai).await {
         Ok(info) => info,
         Err(UpstreamError::Status {
             status: status @ (400 | 401 | 403),
@@ -95,12 +95,12 @@ pub async fn check_key(xai: &XaiClient, config: &Config) -> Result<(), KeyProble
 }
 
 /// Logs each x.ai client's model with its prices, flagging those x.ai does not list.
-pub async fn report_models(xai: &XaiClient, config: &Config) -> Vec<String> {
+pub async fn report_models(xai: &UpstreamClient, config: &Config) -> Vec<String> {
     let models = xai_models(config);
     if models.is_empty() {
         return Vec::new();
     }
-    let listed = match xai.language_models().await {
+    let listed = match account::language_models(xai).await {
         Ok(list) => pricing::index(&list),
         Err(e) => {
             warn!(error = %e, "cannot list x.ai models; prices unknown");

@@ -1,16 +1,23 @@
 //! The proxy: holds the site owner's x.ai key, forwards widget chat turns to Grok, and serves
 //! the widget bundle and the demo site.
 //!
-//! Layout:
-//! - [`config`]: TOML file + environment → validated [`config::Config`]; the key stays secret.
-//! - [`startup`]: binds the listener (port 0 allowed), builds the router, graceful shutdown.
+//! Layout (no module imports one that imports it back; `scripts/import-cycles` checks):
+//! - [`config`]: TOML file + environment → validated [`config::Config`] (raw, env, clients,
+//!   voice, providers, secrets); keys stay secret.
+//! - [`startup`]: binds the listener (port 0 allowed), serves HTTP/1.1, graceful shutdown.
+//! - [`connections`]: per-connection caps and the write deadline.
 //! - [`error`]: the one error enum and the one `IntoResponse` for every `/api/*` route.
-//! - [`routes`]: HTTP only (health, assets, clients); no reqwest or tungstenite in there.
-//! - [`upstream`]: x.ai, OpenAI and Anthropic clients behind one `Provider` trait; base URLs
-//!   from config, no axum in there.
-//! - [`telemetry`]: log set-up.
+//! - [`routes`]: HTTP only (chat, admission, clients, health, assets); no reqwest in there.
+//! - [`limits`]: rate limits, budgets (reserved, settled by a guard) and reply records; in
+//!   memory or in Redis.
+//! - [`upstream`]: x.ai, OpenAI and Anthropic behind one `Provider` trait; base URLs from
+//!   config, no axum in there.
+//! - [`speech`]: reply text in, speech clips out (splitter, caps and prices, pipeline, voice
+//!   service, PCM → WAV).
+//! - [`keycheck`]: the start-up check of the key and models.
+//! - [`session`]: HMAC session tokens; [`client_ip`]: the visitor's address behind proxies.
+//! - [`telemetry`]: logs and metrics set-up.
 
-pub mod audio;
 pub mod client_ip;
 pub mod config;
 pub mod connections;
@@ -18,7 +25,6 @@ pub mod error;
 pub mod keycheck;
 pub mod limits;
 pub mod routes;
-pub mod sentences;
 pub mod session;
 pub mod speech;
 pub mod startup;

@@ -10,7 +10,6 @@ use proxy::config::{Config, EnvOverrides};
 use proxy::keycheck;
 use proxy::startup::Application;
 use proxy::telemetry::{self, LogFormat};
-use proxy::upstream::xai::XaiClient;
 use tracing::{error, info, warn};
 
 #[derive(Parser)]
@@ -37,6 +36,14 @@ struct Cli {
         default_value = "text"
     )]
     log_format: LogFormat,
+    /// Address to listen on (serve); port 0 picks a free port.
+    #[arg(
+        long,
+        global = true,
+        env = "PROXY_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
+    listen: SocketAddr,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -44,11 +51,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API, the widget and the demo site (the default).
-    Serve {
-        /// Address to listen on; port 0 picks a free port.
-        #[arg(long, env = "PROXY_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-    },
+    Serve,
     /// Validate the configuration and the API key, then exit.
     Check,
 }
@@ -74,12 +77,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let command = cli.command.unwrap_or(Command::Serve {
-        listen: default_listen(),
-    });
+    let listen = cli.listen;
     let result = runtime.block_on(async move {
-        match command {
-            Command::Serve { listen } => serve(config, listen).await,
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(config, listen).await,
             Command::Check => check(config).await,
         }
     });
@@ -91,13 +92,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn default_listen() -> SocketAddr {
-    std::env::var("PROXY_LISTEN")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)))
 }
 
 async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
@@ -127,7 +121,7 @@ fn announce_mode(config: &Config) {
 
 async fn check(config: Config) -> anyhow::Result<()> {
     announce_mode(&config);
-    let client = XaiClient::new(&config)?;
+    let client = proxy::upstream::xai::client(&config)?;
     keycheck::check_key(&client, &config).await?;
     let unknown = keycheck::report_models(&client, &config).await;
     for c in &config.clients {

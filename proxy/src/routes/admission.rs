@@ -19,7 +19,7 @@ use crate::error::{AppError, from_upstream};
 use crate::limits::{Caller, ReservationGuard};
 use crate::session;
 use crate::speech::SpeechPlan;
-use crate::upstream::pricing::Prices;
+use crate::upstream::xai::pricing::Prices;
 use crate::upstream::{TokenUsage, Turn};
 
 /// Longest `previous_response_id` accepted; x.ai's are 36-character UUIDs.

@@ -26,7 +26,7 @@ use super::admission::{Admitted, admit};
 use crate::config::ClientConfig;
 use crate::error::{AppError, Json, from_upstream};
 use crate::limits::ConversationRecord;
-use crate::sentences::speakable;
+use crate::speech::sentences::speakable;
 use crate::speech::{SpeechPipeline, SpeechPlan};
 use crate::upstream::{Reply, ReplyEvent, ReplyStream, Turn};
 

@@ -24,8 +24,8 @@ use tower_http::trace::TraceLayer;
 use crate::config::{ClientConfig, Config};
 use crate::error::AppError;
 use crate::limits::Limits;
+use crate::speech::voice::VoiceService;
 use crate::upstream::chat::ChatService;
-use crate::upstream::voice::VoiceService;
 
 pub use assets::WidgetAssets;
 pub use health::metrics_router;

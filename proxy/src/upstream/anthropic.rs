@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use tracing::warn;
 
 use super::conversations::{ConversationStore, Message};
+use super::http::{Auth, Redactor, UpstreamClient};
 use super::sse::{self, StreamLimits};
-use super::xai::{Auth, Redactor, XaiClient};
 use super::{BoxFuture, Provider, Reply, ReplyEvent, ReplyStream, TokenUsage, Turn, UpstreamError};
 use crate::config::{ApiKey, ClientConfig, Config};
 
@@ -178,7 +178,7 @@ pub struct ErrorBody {
 }
 
 pub struct AnthropicProvider {
-    http: XaiClient,
+    http: UpstreamClient,
     conversations: Arc<ConversationStore>,
     limits: StreamLimits,
 }
@@ -186,7 +186,7 @@ pub struct AnthropicProvider {
 impl AnthropicProvider {
     pub fn new(config: &Config, key: ApiKey) -> anyhow::Result<Self> {
         Ok(Self {
-            http: XaiClient::for_endpoint(
+            http: UpstreamClient::new(
                 config,
                 "anthropic",
                 config.anthropic.base_url.clone(),

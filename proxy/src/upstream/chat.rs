@@ -4,17 +4,19 @@
 
 use std::sync::Arc;
 
+use super::UpstreamError;
 use super::anthropic::AnthropicProvider;
+use super::http::UpstreamClient;
 use super::openai::OpenAiProvider;
-use super::pricing::{PriceBook, Prices};
-use super::xai::{UpstreamError, XaiClient, XaiProvider};
+use super::xai::pricing::{PriceBook, Prices};
+use super::xai::{self, XaiProvider};
 use super::{Provider, Reply, ReplyStream, TokenUsage, Turn};
 use crate::config::{ClientConfig, Config, ProviderKind};
 
 #[derive(Clone)]
 pub struct ChatService {
     /// The x.ai client (also used by the start-up key check).
-    pub xai: XaiClient,
+    pub xai: UpstreamClient,
     /// x.ai's prices.
     pub prices: PriceBook,
     xai_provider: Arc<XaiProvider>,
@@ -25,7 +27,7 @@ pub struct ChatService {
 
 impl ChatService {
     pub fn new(config: &Config) -> anyhow::Result<Self> {
-        let xai = XaiClient::new(config)?;
+        let xai = xai::client(config)?;
         let prices = PriceBook::default();
         let openai = match &config.openai.api_key {
             Some(key) => Some(Arc::new(OpenAiProvider::new(config, key.clone())?)),

@@ -5,29 +5,25 @@
 //! Every provider sits behind one trait, [`Provider`]; [`chat::ChatService`] picks one by the
 //! client's `provider`. Adding a provider is one file here and one arm in `chat.rs`.
 //!
-//! - [`xai`]: the HTTP client (shared by all providers), retries, error type,
-//!   account/model/tokenizer endpoints, and [`xai::XaiProvider`].
-//! - [`openai`]: OpenAI's Responses API (the x.ai wire shape with §2.4's differences).
+//! - [`error`]: [`UpstreamError`], the same for every provider.
+//! - [`http`]: the HTTP client every provider uses: auth, retries, size caps, redaction.
+//! - [`sse`]: SSE framing, and the frames of a body within its limits.
+//! - [`responses`]: the Responses API wire types and calls (x.ai's, which OpenAI shares).
+//! - [`xai`]: x.ai behind [`Provider`], and what only x.ai has (account, prices, chat
+//!   completions, speech backends).
+//! - [`openai`]: OpenAI's Responses API.
 //! - [`anthropic`]: Anthropic's Messages API, history kept by the proxy.
-//! - [`sse`]: SSE framing.
-//! - [`responses`]: `POST /v1/responses`, JSON and streaming.
-//! - [`chat_completions`]: the legacy endpoint, streaming and deferred.
 //! - [`conversations`]: history the proxy keeps when the upstream stores none.
-//! - [`chat`]: picks the API a client is configured for; what the routes call.
-//! - [`pricing`]: model prices, cached.
-//! - [`voice`]: text → speech clip (cache, session cap) over [`tts`] or [`realtime`].
+//! - [`chat`]: picks the provider a client is configured for; what the routes call.
 
 pub mod anthropic;
 pub mod chat;
-pub mod chat_completions;
 pub mod conversations;
+pub mod error;
+pub mod http;
 pub mod openai;
-pub mod pricing;
-pub mod realtime;
 pub mod responses;
 pub mod sse;
-pub mod tts;
-pub mod voice;
 pub mod xai;
 
 use std::future::Future;
@@ -36,9 +32,9 @@ use std::pin::Pin;
 use futures_util::Stream;
 
 use crate::config::ClientConfig;
-use pricing::Prices;
+use xai::pricing::Prices;
 
-pub use xai::UpstreamError;
+pub use error::UpstreamError;
 
 /// A boxed future, so [`Provider`] can be used as `dyn Provider`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

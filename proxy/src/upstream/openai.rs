@@ -10,21 +10,21 @@
 //! No prices (cost is `None`) and no tokenizer call (the token cap counts bytes). No server
 //! speech: the widget speaks OpenAI replies with the browser voice.
 
+use super::http::{Auth, UpstreamClient};
 use super::responses::{self, CreateRequest};
 use super::sse::StreamLimits;
-use super::xai::{Auth, XaiClient};
 use super::{BoxFuture, Provider, Reply, ReplyStream, Turn, UpstreamError};
 use crate::config::{ApiKey, ClientConfig, Config};
 
 pub struct OpenAiProvider {
-    http: XaiClient,
+    http: UpstreamClient,
     limits: StreamLimits,
 }
 
 impl OpenAiProvider {
     pub fn new(config: &Config, key: ApiKey) -> anyhow::Result<Self> {
         Ok(Self {
-            http: XaiClient::for_endpoint(
+            http: UpstreamClient::new(
                 config,
                 "openai",
                 config.openai.base_url.clone(),

@@ -7,8 +7,9 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tracing::warn;
 
+use super::UpstreamError;
+use super::http::UpstreamClient;
 use super::sse::{self, StreamLimits};
-use super::xai::{UpstreamError, XaiClient};
 use super::{Reply, ReplyEvent, ReplyStream, TokenUsage, Turn};
 
 #[derive(Debug, Serialize)]
@@ -175,13 +176,13 @@ pub enum StreamEvent {
     Other,
 }
 
-pub async fn create(xai: &XaiClient, turn: &Turn) -> Result<Reply, UpstreamError> {
+pub async fn create(xai: &UpstreamClient, turn: &Turn) -> Result<Reply, UpstreamError> {
     create_with(xai, &CreateRequest::from_turn(turn, false)).await
 }
 
 /// Sends `body` (with `stream: false`) and reads the reply.
 pub async fn create_with(
-    xai: &XaiClient,
+    xai: &UpstreamClient,
     body: &CreateRequest<'_>,
 ) -> Result<Reply, UpstreamError> {
     let obj: ResponseObject = xai.post_json("responses", "responses", body).await?;
@@ -194,7 +195,7 @@ pub async fn create_with(
 /// Starts a streamed reply. Errors before the first byte (after retries) come back as `Err`;
 /// later ones as the stream's last item, which `limits` bound in silence, time and size.
 pub async fn stream(
-    xai: &XaiClient,
+    xai: &UpstreamClient,
     turn: &Turn,
     limits: StreamLimits,
 ) -> Result<ReplyStream, UpstreamError> {
@@ -202,7 +203,7 @@ pub async fn stream(
 }
 
 pub async fn stream_with(
-    xai: &XaiClient,
+    xai: &UpstreamClient,
     body: &CreateRequest<'_>,
     limits: StreamLimits,
 ) -> Result<ReplyStream, UpstreamError> {

@@ -18,17 +18,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::{
-    CANARY_KEY, ORIGIN, Options, TestApp, assert_no_canary, captured_logs, client_table, parse_sse,
-    spawn_app_with,
+    CANARY_KEY, ORIGIN, Options, TestApp, ask, assert_no_canary, captured_logs, client_table, cont,
+    parse_sse, spawn_app_with,
 };
-
-fn ask(message: &str) -> Value {
-    json!({ "client_id": "demo", "message": message })
-}
-
-fn cont(message: &str, previous: &str) -> Value {
-    json!({ "client_id": "demo", "message": message, "previous_response_id": previous })
-}
 
 async fn json_of(resp: reqwest::Response) -> Value {
     resp.json().await.expect("JSON body")

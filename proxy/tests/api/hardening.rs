@@ -7,11 +7,9 @@ use futures_util::future::join_all;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{ORIGIN, Options, assert_no_canary, captured_logs, spawn_app, spawn_app_with};
-
-fn ask(message: &str) -> serde_json::Value {
-    json!({ "client_id": "demo", "message": message })
-}
+use crate::helpers::{
+    ORIGIN, Options, ask, assert_no_canary, captured_logs, spawn_app, spawn_app_with,
+};
 
 async fn statuses(
     app: &crate::helpers::TestApp,

@@ -12,6 +12,40 @@ use fake_xai::{ApiKeyState, FakeConfig, FakeXai, Fault, FaultKind};
 use proxy::config::{Config, EnvOverrides, RawConfig};
 use proxy::startup::Application;
 
+/// A chat turn on the default client.
+pub fn ask(message: &str) -> serde_json::Value {
+    serde_json::json!({ "client_id": "demo", "message": message })
+}
+
+/// A turn that continues the conversation `previous` on the default client.
+pub fn cont(message: &str, previous: &str) -> serde_json::Value {
+    serde_json::json!({ "client_id": "demo", "message": message, "previous_response_id": previous })
+}
+
+/// The JSON body of a response, checked for the canary key first.
+pub async fn body_json(resp: reqwest::Response) -> serde_json::Value {
+    let text = resp.text().await.unwrap();
+    assert_no_canary("response body", &text);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// The events of an SSE response, checked for its content type and the canary key.
+pub async fn sse_events(resp: reqwest::Response) -> Vec<(String, serde_json::Value)> {
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let text = resp.text().await.unwrap();
+    assert_no_canary("SSE body", &text);
+    parse_sse(&text)
+}
+
+/// The reply text the `delta` events carried.
+pub fn delta_text(events: &[(String, serde_json::Value)]) -> String {
+    events
+        .iter()
+        .filter(|(e, _)| e == "delta")
+        .map(|(_, d)| d["text"].as_str().unwrap())
+        .collect()
+}
+
 /// A recognisable key that must never show up in any response, event or log line.
 pub const CANARY_KEY: &str = "xai-CANARY-7e1f0c3b9a5d4e2f8b6a";
 

@@ -12,4 +12,7 @@ mod health;
 mod helpers;
 mod providers;
 mod redis;
+mod secrets;
 mod speech;
+mod startup_checks;
+mod upstream_failures;

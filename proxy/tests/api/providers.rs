@@ -11,7 +11,7 @@ use proxy::config::EnvOverrides;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    CANARY_KEY, CLIENTS, Options, TestApp, assert_no_secret, captured_logs, parse_sse,
+    CANARY_KEY, CLIENTS, Options, TestApp, assert_no_secret, captured_logs, delta_text, parse_sse,
     spawn_app_with,
 };
 
@@ -199,14 +199,6 @@ async fn body_json(resp: reqwest::Response) -> Value {
     let text = resp.text().await.unwrap();
     assert_no_keys("response body", &text);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-fn delta_text(events: &[(String, Value)]) -> String {
-    events
-        .iter()
-        .filter(|(e, _)| e == "delta")
-        .map(|(_, d)| d["text"].as_str().unwrap())
-        .collect()
 }
 
 async fn spawn(top: &str) -> App {

@@ -4,26 +4,18 @@
 use std::time::{Duration, Instant};
 
 use fake_xai::{FaultKind, tone_samples};
-use proxy::audio::{decode_wav_data_url, parse_wav};
+use proxy::speech::audio::{decode_wav_data_url, parse_wav};
 use serde_json::json;
 
-use crate::helpers::{Options, assert_no_canary, parse_sse, spawn_app, spawn_app_with};
-
-fn ask(message: &str) -> serde_json::Value {
-    json!({ "client_id": "demo", "message": message })
-}
+use crate::helpers::{self, Options, ask, spawn_app, spawn_app_with};
 
 async fn body_json(resp: reqwest::Response) -> serde_json::Value {
     assert_eq!(resp.status(), 200);
-    let text = resp.text().await.unwrap();
-    assert_no_canary("response", &text);
-    serde_json::from_str(&text).unwrap()
+    helpers::body_json(resp).await
 }
 
 async fn events(resp: reqwest::Response) -> Vec<(String, serde_json::Value)> {
-    let text = resp.text().await.unwrap();
-    assert_no_canary("SSE", &text);
-    parse_sse(&text)
+    helpers::sse_events(resp).await
 }
 
 /// Samples in a WAV data URL, checking the header says PCM16 mono at `rate`.

@@ -11,9 +11,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use super::voice::{TtsError, Utterance};
-use super::xai::parse_retry_after;
-use crate::audio::parse_wav;
+use super::utterance::{TtsError, Utterance};
+use crate::speech::audio::parse_wav;
+use crate::upstream::http::parse_retry_after;
 
 /// `POST {base}/tts` → PCM16 bytes at `utt.sample_rate`.
 pub async fn rest(
@@ -63,7 +63,7 @@ pub async fn rest(
             }
         })?;
         pcm.extend_from_slice(&chunk);
-        if pcm.len() > utt.max_bytes + crate::audio::WAV_HEADER_LEN {
+        if pcm.len() > utt.max_bytes + crate::speech::audio::WAV_HEADER_LEN {
             return Err(TtsError::TooLong);
         }
     }

@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tracing::debug;
 
-use super::voice::{TtsError, Utterance};
+use super::utterance::{TtsError, Utterance};
 
 /// Opens `{ws_base}/realtime?model=…` with `Authorization: Bearer <token>` (the API key or an
 /// ephemeral secret).

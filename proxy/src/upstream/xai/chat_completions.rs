@@ -9,10 +9,11 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
 
-use super::conversations::Message;
-use super::sse::{self, StreamLimits};
-use super::xai::{UpstreamError, XaiClient};
-use super::{Reply, ReplyEvent, ReplyStream, TokenUsage};
+use crate::upstream::UpstreamError;
+use crate::upstream::conversations::Message;
+use crate::upstream::http::UpstreamClient;
+use crate::upstream::sse::{self, StreamLimits};
+use crate::upstream::{Reply, ReplyEvent, ReplyStream, TokenUsage};
 
 #[derive(Debug, Serialize)]
 pub struct WireMessage<'a> {
@@ -189,7 +190,7 @@ struct ChunkDelta {
     content: Option<String>,
 }
 
-pub async fn create(xai: &XaiClient, prompt: &Prompt<'_>) -> Result<Reply, UpstreamError> {
+pub async fn create(xai: &UpstreamClient, prompt: &Prompt<'_>) -> Result<Reply, UpstreamError> {
     let c: Completion = xai
         .post_json(
             "chat.completions",
@@ -202,7 +203,7 @@ pub async fn create(xai: &XaiClient, prompt: &Prompt<'_>) -> Result<Reply, Upstr
 
 /// Deferred: create, then poll every `poll` until done or `timeout`.
 pub async fn create_deferred(
-    xai: &XaiClient,
+    xai: &UpstreamClient,
     prompt: &Prompt<'_>,
     poll: Duration,
     timeout: Duration,
@@ -239,7 +240,7 @@ pub async fn create_deferred(
 }
 
 pub async fn stream(
-    xai: &XaiClient,
+    xai: &UpstreamClient,
     prompt: &Prompt<'_>,
     limits: StreamLimits,
 ) -> Result<ReplyStream, UpstreamError> {

@@ -1,96 +1,19 @@
-//! The x.ai REST client: one `reqwest::Client`, the key in one header-building place, retries
-//! before the first byte, and errors that carry no URL or upstream text. The same client (with
-//! another base URL, key and auth header) carries the OpenAI and Anthropic calls.
-//!
-//! [`XaiProvider`] is x.ai behind [`super::Provider`]: Responses, chat completions or deferred,
-//! as the client is configured.
+//! The HTTP client every upstream call goes through, whichever the provider: one
+//! `reqwest::Client`, the key in one header-building place, retries before the first byte
+//! (429/5xx and refused connections, jittered, honouring a clamped `Retry-After`, never a
+//! timed-out call that may have been billed), answers capped in size, and errors that carry no
+//! URL or upstream text. Every upstream string bound for a log goes through [`Redactor`].
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tracing::{info, warn};
 use url::Url;
 
-use crate::config::{Api, ApiKey, ClientConfig, Config};
-
-use super::chat_completions::{self, Prompt};
-use super::conversations::{ConversationStore, Message};
-use super::pricing::{PriceBook, Prices};
-use super::sse::StreamLimits;
-use super::{BoxFuture, Provider, Reply, ReplyEvent, ReplyStream, TokenUsage, Turn, responses};
-
-/// What went wrong talking to x.ai, with no URL or body text in it: those stay in the logs.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum UpstreamError {
-    #[error("x.ai did not answer in time")]
-    Timeout,
-    #[error("could not reach x.ai")]
-    Connect,
-    #[error("x.ai answered HTTP {status}")]
-    Status {
-        status: u16,
-        retry_after: Option<Duration>,
-    },
-    #[error("x.ai sent a reply the proxy could not read")]
-    Malformed,
-    #[error("x.ai stopped sending mid-reply")]
-    Stalled,
-    #[error("the reply exceeded the proxy's size cap")]
-    TooLarge,
-    #[error("the reply stream ended before it was complete")]
-    Truncated,
-    #[error("x.ai reported an error mid-reply")]
-    MidStream,
-    #[error("x.ai could not finish the reply")]
-    Failed,
-    #[error("the deferred completion did not finish in time")]
-    DeferredTimeout,
-    #[error("the conversation to continue is unknown or expired")]
-    UnknownConversation,
-    #[error("the shared conversation store is unreachable")]
-    StoreUnavailable,
-}
-
-impl UpstreamError {
-    /// Maps a reqwest failure without keeping its text (it contains the URL).
-    pub fn from_reqwest(e: &reqwest::Error) -> Self {
-        if e.is_timeout() {
-            UpstreamError::Timeout
-        } else if e.is_decode() || e.is_body() {
-            UpstreamError::Malformed
-        } else {
-            UpstreamError::Connect
-        }
-    }
-
-    /// A short label for logs and metrics.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            UpstreamError::Timeout => "timeout",
-            UpstreamError::Connect => "connect",
-            UpstreamError::Status { .. } => "status",
-            UpstreamError::Malformed => "malformed",
-            UpstreamError::Stalled => "stalled",
-            UpstreamError::TooLarge => "too_large",
-            UpstreamError::Truncated => "truncated",
-            UpstreamError::MidStream => "mid_stream_error",
-            UpstreamError::Failed => "failed",
-            UpstreamError::DeferredTimeout => "deferred_timeout",
-            UpstreamError::UnknownConversation => "unknown_conversation",
-            UpstreamError::StoreUnavailable => "store_unavailable",
-        }
-    }
-}
-
-impl From<reqwest::Error> for UpstreamError {
-    fn from(e: reqwest::Error) -> Self {
-        UpstreamError::from_reqwest(&e)
-    }
-}
+use super::UpstreamError;
+use crate::config::{ApiKey, Config};
 
 /// Retries on 429 and 5xx (and failed connections) before any byte of a reply was read.
 #[derive(Debug, Clone, Copy)]
@@ -127,45 +50,6 @@ impl RetryPolicy {
     }
 }
 
-/// `GET /v1/api-key`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ApiKeyInfo {
-    #[serde(default)]
-    pub redacted_api_key: String,
-    #[serde(default)]
-    pub acls: Vec<String>,
-    #[serde(default)]
-    pub api_key_blocked: bool,
-    #[serde(default)]
-    pub api_key_disabled: bool,
-    #[serde(default)]
-    pub team_blocked: bool,
-}
-
-/// One entry of `GET /v1/language-models`. Prices are USD cents per 100 million tokens.
-#[derive(Debug, Clone, Deserialize)]
-pub struct LanguageModel {
-    pub id: String,
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    #[serde(default)]
-    pub prompt_text_token_price: u64,
-    #[serde(default)]
-    pub cached_prompt_text_token_price: u64,
-    #[serde(default)]
-    pub completion_text_token_price: u64,
-}
-
-#[derive(Deserialize)]
-struct LanguageModels {
-    models: Vec<LanguageModel>,
-}
-
-#[derive(Deserialize)]
-struct Tokenized {
-    token_ids: Vec<serde_json::Value>,
-}
-
 /// How the key travels.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Auth {
@@ -176,7 +60,7 @@ pub enum Auth {
 }
 
 #[derive(Clone)]
-pub struct XaiClient {
+pub struct UpstreamClient {
     http: reqwest::Client,
     base_url: Url,
     key: ApiKey,
@@ -188,20 +72,10 @@ pub struct XaiClient {
     max_reply_bytes: usize,
 }
 
-impl XaiClient {
-    pub fn new(config: &Config) -> anyhow::Result<Self> {
-        Self::for_endpoint(
-            config,
-            "x.ai",
-            config.base_url.clone(),
-            config.api_key.clone(),
-            Auth::Bearer,
-        )
-    }
-
-    /// A client for another provider's `base_url`, with its key and auth header; timeouts and
-    /// retries as configured for x.ai.
-    pub fn for_endpoint(
+impl UpstreamClient {
+    /// A client for one provider's `base_url`, with its key and auth header; timeouts, retries
+    /// and size caps as configured.
+    pub fn new(
         config: &Config,
         label: &'static str,
         base_url: Url,
@@ -342,24 +216,6 @@ impl XaiClient {
         self.read_json(resp).await
     }
 
-    pub async fn api_key_info(&self) -> Result<ApiKeyInfo, UpstreamError> {
-        self.get_json("api-key", "api-key").await
-    }
-
-    pub async fn language_models(&self) -> Result<Vec<LanguageModel>, UpstreamError> {
-        let list: LanguageModels = self.get_json("language-models", "language-models").await?;
-        Ok(list.models)
-    }
-
-    /// Number of tokens `text` is for `model` (`POST /v1/tokenize-text`).
-    pub async fn count_tokens(&self, model: &str, text: &str) -> Result<usize, UpstreamError> {
-        let body = serde_json::json!({ "model": model, "text": text });
-        let t: Tokenized = self
-            .post_json("tokenize-text", "tokenize-text", &body)
-            .await?;
-        Ok(t.token_ids.len())
-    }
-
     /// Removes the key (and any long fragment of it) from text headed for a log line.
     pub fn redact(&self, text: &str) -> String {
         redact_key(text, self.key.expose())
@@ -371,7 +227,7 @@ impl XaiClient {
     }
 }
 
-impl XaiClient {
+impl UpstreamClient {
     /// The whole body of a JSON answer, at most `max_reply_bytes` of it: an upstream is not
     /// trusted with the proxy's memory.
     pub async fn read_body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
@@ -403,137 +259,6 @@ impl XaiClient {
             warn!(error = %self.redact(&e.to_string()), "the upstream sent JSON the proxy cannot read");
             UpstreamError::Malformed
         })
-    }
-}
-
-/// x.ai behind [`Provider`]: the API the client is configured for, history kept by the proxy
-/// where x.ai keeps none (chat completions), prices from `/v1/language-models`.
-#[derive(Clone)]
-pub struct XaiProvider {
-    pub xai: XaiClient,
-    pub prices: PriceBook,
-    conversations: Arc<ConversationStore>,
-    limits: StreamLimits,
-}
-
-impl XaiProvider {
-    pub fn new(config: &Config, xai: XaiClient, prices: PriceBook) -> anyhow::Result<Self> {
-        let conversations = Arc::new(ConversationStore::from_config(config)?);
-        Ok(Self {
-            xai,
-            prices,
-            conversations,
-            limits: StreamLimits::from_config(config),
-        })
-    }
-
-    async fn complete_turn(
-        &self,
-        client: &ClientConfig,
-        turn: &Turn,
-    ) -> Result<Reply, UpstreamError> {
-        match client.api {
-            Api::Responses => responses::create(&self.xai, turn).await,
-            Api::ChatCompletions => {
-                let history = self.conversations.history(turn).await?;
-                let prompt = prompt(turn, history.as_ref().map(|h| h.as_slice()));
-                let mut reply = if client.deferred {
-                    chat_completions::create_deferred(
-                        &self.xai,
-                        &prompt,
-                        client.deferred_poll,
-                        client.deferred_timeout,
-                    )
-                    .await?
-                } else {
-                    chat_completions::create(&self.xai, &prompt).await?
-                };
-                reply.response_id = self
-                    .conversations
-                    .remember(history.as_ref(), &turn.message, &reply.text)
-                    .await?;
-                Ok(reply)
-            }
-        }
-    }
-
-    async fn stream_turn(
-        &self,
-        client: &ClientConfig,
-        turn: &Turn,
-    ) -> Result<ReplyStream, UpstreamError> {
-        match client.api {
-            Api::Responses => responses::stream(&self.xai, turn, self.limits).await,
-            Api::ChatCompletions if client.deferred => {
-                // A deferred reply arrives whole; it is relayed as one delta.
-                let reply = self.complete_turn(client, turn).await?;
-                let events = vec![
-                    Ok(ReplyEvent::Delta(reply.text.clone())),
-                    Ok(ReplyEvent::Done(reply)),
-                ];
-                Ok(Box::pin(futures_util::stream::iter(events)))
-            }
-            Api::ChatCompletions => {
-                let history = self.conversations.history(turn).await?;
-                let inner = chat_completions::stream(
-                    &self.xai,
-                    &prompt(turn, history.as_ref().map(|h| h.as_slice())),
-                    self.limits,
-                )
-                .await?;
-                Ok(ConversationStore::remember_at_end(
-                    &self.conversations,
-                    inner,
-                    history,
-                    turn.message.clone(),
-                ))
-            }
-        }
-    }
-}
-
-impl Provider for XaiProvider {
-    fn complete<'a>(
-        &'a self,
-        client: &'a ClientConfig,
-        turn: &'a Turn,
-    ) -> BoxFuture<'a, Result<Reply, UpstreamError>> {
-        Box::pin(self.complete_turn(client, turn))
-    }
-
-    fn stream<'a>(
-        &'a self,
-        client: &'a ClientConfig,
-        turn: &'a Turn,
-    ) -> BoxFuture<'a, Result<ReplyStream, UpstreamError>> {
-        Box::pin(self.stream_turn(client, turn))
-    }
-
-    /// x.ai's own tokenizer (`POST /v1/tokenize-text`).
-    fn count_tokens<'a>(
-        &'a self,
-        client: &'a ClientConfig,
-        text: &'a str,
-    ) -> BoxFuture<'a, Result<usize, UpstreamError>> {
-        Box::pin(self.xai.count_tokens(&client.model, text))
-    }
-
-    fn prices<'a>(&'a self, model: &'a str) -> BoxFuture<'a, Option<Prices>> {
-        Box::pin(self.prices.prices(&self.xai, model))
-    }
-
-    fn cost_usd<'a>(&'a self, model: &'a str, usage: &'a TokenUsage) -> BoxFuture<'a, Option<f64>> {
-        Box::pin(self.prices.cost_usd(&self.xai, model, usage))
-    }
-}
-
-fn prompt<'a>(turn: &'a Turn, history: Option<&'a [Message]>) -> Prompt<'a> {
-    Prompt {
-        model: &turn.model,
-        instructions: &turn.instructions,
-        history: history.unwrap_or(&[]),
-        message: &turn.message,
-        max_output_tokens: turn.max_output_tokens,
     }
 }
 

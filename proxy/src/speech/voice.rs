@@ -10,68 +10,10 @@ use serde::Deserialize;
 use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
-use super::{realtime, tts};
-use crate::audio::{pcm16_duration_ms, wav_data_url, wav_from_pcm16};
+use super::audio::{pcm16_duration_ms, wav_data_url, wav_from_pcm16};
 use crate::config::{Config, RealtimeAuth, TtsBackend};
-
-/// Why a clip could not be made. No upstream text: codes only.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TtsError {
-    #[error("all voice sessions are busy")]
-    Busy,
-    #[error("could not reach the voice service")]
-    Connect,
-    #[error("the voice service answered HTTP {status}")]
-    Status {
-        status: u16,
-        retry_after: Option<Duration>,
-    },
-    #[error("no audio arrived in time")]
-    FirstAudioTimeout,
-    #[error("the audio did not finish in time")]
-    Timeout,
-    #[error("the voice connection dropped mid-audio")]
-    Dropped,
-    #[error("the voice service sent something unreadable")]
-    Malformed,
-    #[error("the voice service reported {0}")]
-    Upstream(String),
-    #[error("the audio would exceed the cap")]
-    TooLong,
-}
-
-impl TtsError {
-    /// The `tts_error` / `audio_error` code the widget sees.
-    pub fn code(&self) -> &'static str {
-        use protocol::codes;
-        match self {
-            TtsError::Busy | TtsError::Connect => codes::TTS_UNAVAILABLE,
-            TtsError::Status {
-                status: 401 | 403 | 429 | 503,
-                ..
-            } => codes::TTS_UNAVAILABLE,
-            TtsError::FirstAudioTimeout | TtsError::Timeout => codes::TTS_TIMEOUT,
-            TtsError::TooLong => codes::TTS_TOO_LONG,
-            _ => codes::TTS_FAILED,
-        }
-    }
-}
-
-/// One thing to say, with its limits.
-#[derive(Debug, Clone)]
-pub struct Utterance<'a> {
-    pub text: &'a str,
-    /// Lowercase x.ai voice id.
-    pub voice: &'a str,
-    /// BCP-47, for the TTS endpoint.
-    pub language: &'a str,
-    pub sample_rate: u32,
-    /// PCM bytes beyond which the clip is refused.
-    pub max_bytes: usize,
-    pub first_audio_timeout: Duration,
-    /// The whole utterance, connection included.
-    pub timeout: Duration,
-}
+use crate::upstream::xai::utterance::{TtsError, Utterance};
+use crate::upstream::xai::{realtime, tts};
 
 /// A finished clip.
 #[derive(Debug, Clone)]
@@ -248,7 +190,7 @@ impl VoiceService {
         if !status.is_success() {
             return Err(TtsError::Status {
                 status: status.as_u16(),
-                retry_after: super::xai::parse_retry_after(resp.headers()),
+                retry_after: crate::upstream::http::parse_retry_after(resp.headers()),
             });
         }
         resp.json::<Secret>()

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use tracing::warn;
 
-use super::TokenUsage;
-use super::xai::{LanguageModel, XaiClient};
+use super::account::{self, LanguageModel};
+use crate::upstream::TokenUsage;
+use crate::upstream::http::UpstreamClient;
 
 /// How long fetched prices are trusted.
 const TTL: Duration = Duration::from_secs(3600);
@@ -71,7 +72,12 @@ pub struct PriceBook {
 
 impl PriceBook {
     /// The cost of a reply: x.ai's own figure when it sent one, else computed from prices.
-    pub async fn cost_usd(&self, xai: &XaiClient, model: &str, usage: &TokenUsage) -> Option<f64> {
+    pub async fn cost_usd(
+        &self,
+        xai: &UpstreamClient,
+        model: &str,
+        usage: &TokenUsage,
+    ) -> Option<f64> {
         if let Some(ticks) = usage.cost_in_usd_ticks {
             return Some(ticks as f64 / 1e10);
         }
@@ -79,7 +85,7 @@ impl PriceBook {
     }
 
     /// The cached prices of `model`; starts a background refresh when they are due.
-    pub async fn prices(&self, xai: &XaiClient, model: &str) -> Option<Prices> {
+    pub async fn prices(&self, xai: &UpstreamClient, model: &str) -> Option<Prices> {
         let (found, due) = {
             let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
             (cache.by_model.get(model).copied(), cache.due())
@@ -91,13 +97,13 @@ impl PriceBook {
     }
 
     /// Fetches prices once, unless a fetch is already running. No lock is held while waiting.
-    fn refresh_in_background(&self, xai: &XaiClient) {
+    fn refresh_in_background(&self, xai: &UpstreamClient) {
         if self.refreshing.swap(true, Ordering::AcqRel) {
             return;
         }
         let (book, xai) = (self.clone(), xai.clone());
         tokio::spawn(async move {
-            let result = xai.language_models().await;
+            let result = account::language_models(&xai).await;
             {
                 let mut cache = book.cache.write().unwrap_or_else(|p| p.into_inner());
                 match result {
