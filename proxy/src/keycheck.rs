@@ -27,14 +27,25 @@ pub enum KeyProblem {
         "the API key {key} may not use model(s) {models} (its ACLs lack api-key:model:* or the model id)"
     )]
     ModelNotAllowed { key: String, models: String },
-    #[error("cannot check the API key: {0}")]
-    Unreachable(UpstreamError),
+    #[error("cannot check the API key at {url}: {error}{hint}")]
+    Unreachable {
+        url: String,
+        error: UpstreamError,
+        /// What to change when the failure points at the base URL.
+        hint: &'static str,
+    },
 }
 
 impl KeyProblem {
     /// Problems that prove the key unusable, as opposed to a check that could not be made.
     pub fn is_definitive(&self) -> bool {
-        !matches!(self, KeyProblem::Unreachable(_))
+        // A 404 for the key's own record is not a passing outage: the base URL is wrong.
+        match self {
+            KeyProblem::Unreachable { error, .. } => {
+                matches!(error, UpstreamError::Status { status: 404, .. })
+            }
+            _ => true,
+        }
     }
 }
 
@@ -66,7 +77,7 @@ pub async fn check_key(xai: &UpstreamClient, config: &Config) -> Result<(), KeyP
         }) => {
             return Err(KeyProblem::Rejected(status));
         }
-        Err(e) => return Err(KeyProblem::Unreachable(e)),
+        Err(error) => return Err(unreachable(xai, error)),
     };
     let key = info.redacted_api_key.clone();
     if info.api_key_disabled || info.api_key_blocked || info.team_blocked {
@@ -92,6 +103,24 @@ pub async fn check_key(xai: &UpstreamClient, config: &Config) -> Result<(), KeyP
     }
     info!(key = %key, "API key is active and may use the configured models");
     Ok(())
+}
+
+/// The check could not be made: name the URL tried, and the usual cause.
+fn unreachable(xai: &UpstreamClient, error: UpstreamError) -> KeyProblem {
+    let url = xai.endpoint("api-key");
+    let hint = match &error {
+        UpstreamError::Status { status: 404, .. } if !url.contains("/v1/") => {
+            "; base_url (XAI_BASE_URL) must end in /v1, e.g. https://api.x.ai/v1"
+        }
+        UpstreamError::Status { status: 404, .. } => {
+            "; is base_url (XAI_BASE_URL) the API's root, ending in /v1?"
+        }
+        UpstreamError::Connect | UpstreamError::Timeout => {
+            "; check base_url (XAI_BASE_URL) and that this machine can reach it"
+        }
+        _ => "",
+    };
+    KeyProblem::Unreachable { url, error, hint }
 }
 
 /// Logs each x.ai client's model with its prices, flagging those x.ai does not list.

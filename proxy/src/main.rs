@@ -10,12 +10,31 @@ use proxy::config::{Config, EnvOverrides};
 use proxy::keycheck;
 use proxy::startup::Application;
 use proxy::telemetry::{self, LogFormat};
-use tracing::{error, info, warn};
+use tracing::{info, warn};
+
+/// Every environment variable the proxy reads, for `--help`.
+const ENVIRONMENT: &str = "\
+Environment (keys come from here only, never from the file):
+  XAI_API_KEY            the x.ai key (required for x.ai clients unless demo mode)
+  XAI_BASE_URL           x.ai API root, default https://api.x.ai/v1
+  XAI_WS_BASE_URL        voice WebSocket root, default derived from XAI_BASE_URL
+  OPENAI_API_KEY         for clients with provider = \"openai\"; OPENAI_BASE_URL overrides its root
+  ANTHROPIC_API_KEY      for clients with provider = \"anthropic\"; ANTHROPIC_BASE_URL likewise
+  PROXY_CONFIG           the config file (--config)
+  PROXY_LISTEN           listen address (--listen)
+  PROXY_DEMO_MODE        true: answer from the bundled fake x.ai (see docs/configuration.md)
+  PROXY_REDIS_URL        share limits, budgets and conversations between replicas
+  PROXY_SESSION_SECRET   32+ characters; signs session tokens (the same on every replica)
+  PROXY_WIDGET_DIR       the built widget bundle (overrides widget_dir)
+  PROXY_SITE_DIR         a static site to serve (overrides site_dir)
+  PROXY_LOG_FORMAT       text | json (--log-format)
+  RUST_LOG               log filter, e.g. info or proxy=debug";
 
 #[derive(Parser)]
 #[command(
     version,
-    about = "Chat widget proxy: holds the x.ai key and serves the widget"
+    about = "Chat widget proxy: holds the x.ai key and serves the widget",
+    after_help = ENVIRONMENT
 )]
 struct Cli {
     /// The TOML configuration file.
@@ -62,7 +81,7 @@ fn main() -> ExitCode {
     let config = match Config::load(&cli.config, &EnvOverrides::from_process()) {
         Ok(c) => c,
         Err(e) => {
-            error!("{e}");
+            // Once, on stderr: the log is not set up for a process that never started.
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
@@ -87,7 +106,6 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            error!("{e:#}");
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
@@ -96,6 +114,9 @@ fn main() -> ExitCode {
 
 async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
     announce_mode(&config);
+    if let Some(warning) = widget_warning(&config) {
+        warn!("{warning}");
+    }
     let app = Application::build(config, listen).await?;
     info!(addr = %app.addr(), "listening");
     // The one stdout line: scripts and tests read the bound address from it.
@@ -121,17 +142,59 @@ fn announce_mode(config: &Config) {
 
 async fn check(config: Config) -> anyhow::Result<()> {
     announce_mode(&config);
-    let client = proxy::upstream::xai::client(&config)?;
-    keycheck::check_key(&client, &config).await?;
-    let unknown = keycheck::report_models(&client, &config).await;
+    let mut problems = Vec::new();
+    if let Some(warning) = widget_warning(&config) {
+        println!("warning: {warning}");
+    }
+    if keycheck::has_xai_clients(&config) {
+        let client = proxy::upstream::xai::client(&config)?;
+        match keycheck::check_key(&client, &config).await {
+            Ok(()) => {
+                let unknown = keycheck::report_models(&client, &config).await;
+                if !unknown.is_empty() {
+                    problems.push(format!(
+                        "x.ai does not offer model(s) {} to this key",
+                        unknown.join(", ")
+                    ));
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if config.redis_url.is_some() {
+        let limits = proxy::limits::Limits::new(&config)?;
+        if limits.store().ping().await.is_err() {
+            problems.push(
+                "Redis (redis_url / PROXY_REDIS_URL) does not answer; serve would refuse every \
+                 turn (fail closed)"
+                    .into(),
+            );
+        }
+    }
     for c in &config.clients {
         info!(client = %c.id, model = %c.model, origins = ?c.allowed_origins, "client configured");
     }
-    if !unknown.is_empty() {
-        anyhow::bail!(
-            "x.ai does not offer model(s) {} to this key",
-            unknown.join(", ")
+    if problems.is_empty() {
+        println!(
+            "OK: configuration valid, {} client(s){}",
+            config.clients.len(),
+            if config.redis_url.is_some() {
+                ", Redis answers"
+            } else {
+                ""
+            }
         );
+        Ok(())
+    } else {
+        anyhow::bail!("{}", problems.join("\n  and: "))
     }
-    Ok(())
+}
+
+/// Said loudly by `check` and `serve`: a proxy without a widget answers `/widget.js` with 404.
+fn widget_warning(config: &Config) -> Option<String> {
+    config.widget_dir.is_none().then(|| {
+        "no widget is served: /widget.js will answer 404. Set widget_dir (or PROXY_WIDGET_DIR) to \
+         the built bundle (scripts/build-widget writes target/widget-dist)"
+            .to_owned()
+    })
 }

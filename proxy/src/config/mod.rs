@@ -36,7 +36,7 @@ pub use providers::{
 };
 pub use raw::{
     Api, KeyCheck, ProviderKind, RawAnthropic, RawClient, RawConfig, RawOpenai, RawVoice,
-    RealtimeAuth, TtsBackend,
+    RealtimeAuth, TOP_LEVEL_KEYS, TtsBackend,
 };
 pub use secrets::{ApiKey, SessionSecret};
 pub use voice::{KNOWN_VOICES, PCM_RATES, SpeechPrices, VoiceSettings};
@@ -168,7 +168,7 @@ impl Config {
         })?;
         let raw: RawConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
-            message: e.to_string(),
+            message: with_shape_hint(&e.to_string()),
         })?;
         let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
         let config = Self::from_raw(raw, env, base_dir)?;
@@ -201,30 +201,24 @@ impl Config {
             None => derive_ws_base(&base_url),
         };
 
-        let widget_dir = env
-            .widget_dir
-            .as_ref()
-            .map(PathBuf::from)
-            .or(raw.widget_dir);
-        let site_dir = env.site_dir.as_ref().map(PathBuf::from).or(raw.site_dir);
-        let resolve = |p: PathBuf| if p.is_relative() { base_dir.join(p) } else { p };
-        let widget_dir = widget_dir.map(resolve);
-        let site_dir = site_dir.map(resolve);
+        // From the environment, a path is taken as it is; from the file, relative to the file.
+        let from_env = |v: &Option<String>| v.as_ref().map(PathBuf::from);
+        let in_file = |p: PathBuf| (p.is_relative(), base_dir.join(p));
+        let widget_dir = from_env(&env.widget_dir)
+            .map(|p| (false, p))
+            .or(raw.widget_dir.map(in_file));
+        let site_dir = from_env(&env.site_dir)
+            .map(|p| (false, p))
+            .or(raw.site_dir.map(in_file));
         for (name, dir) in [("widget_dir", &widget_dir), ("site_dir", &site_dir)] {
-            if let Some(dir) = dir
+            if let Some((relative, dir)) = dir
                 && !dir.is_dir()
             {
-                return Err(ConfigError::Invalid(format!(
-                    "{name} {} is not a directory{}",
-                    dir.display(),
-                    if name == "widget_dir" {
-                        "; build the widget first (scripts/build-widget)"
-                    } else {
-                        ""
-                    }
-                )));
+                return Err(ConfigError::Invalid(missing_dir(name, *relative, dir)));
             }
         }
+        let widget_dir = widget_dir.map(|(_, p)| p);
+        let site_dir = site_dir.map(|(_, p)| p);
 
         let allowed_models: Vec<String> = raw.allowed_models.unwrap_or_else(|| {
             DEFAULT_ALLOWED_MODELS
@@ -287,6 +281,35 @@ impl Config {
                 n => Ok(Duration::from_secs(n)),
             }
         };
+        let redis_url = env
+            .redis_url
+            .clone()
+            .or(raw.redis_url)
+            .filter(|u| !u.trim().is_empty());
+        if let Some(url) = &redis_url {
+            check_redis_url(url)?;
+            if env.session_secret.is_none()
+                && let Some(c) = clients.iter().find(|c| c.session_tokens)
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "redis_url is set (several replicas) and client \"{}\" uses session tokens, \
+                     but PROXY_SESSION_SECRET is not set: each replica would sign with its own \
+                     random secret and a visitor's token would fail on the next replica. Set \
+                     PROXY_SESSION_SECRET to the same value (32+ characters, e.g. `openssl rand \
+                     -hex 32`) on every replica.",
+                    c.id
+                )));
+            }
+        }
+        if demo_mode && base_url.as_str().trim_end_matches('/') == DEFAULT_BASE_URL {
+            return Err(ConfigError::Invalid(format!(
+                "demo mode answers from the bundled fake x.ai, but base_url is the real x.ai \
+                 ({DEFAULT_BASE_URL}). Run `scripts/demo`, which starts the fake, or start it \
+                 yourself (`fake-xai --listen 127.0.0.1:8090 --api-key {DEMO_API_KEY}`) and set \
+                 XAI_BASE_URL=http://127.0.0.1:8090/v1. To talk to Grok instead, set \
+                 XAI_API_KEY and demo_mode = false."
+            )));
+        }
         Ok(Config {
             api_key,
             base_url,
@@ -335,11 +358,7 @@ impl Config {
             max_body_bytes: positive(raw.max_body_bytes, 64 * 1024, "max_body_bytes")?,
             log_message_text: raw.log_message_text.unwrap_or(false),
             key_check: raw.key_check.unwrap_or_default(),
-            redis_url: env
-                .redis_url
-                .clone()
-                .or(raw.redis_url)
-                .filter(|u| !u.trim().is_empty()),
+            redis_url: redis_url.clone(),
             redis_fail_open: raw.redis_fail_open.unwrap_or(false),
             trusted_proxies: parse_cidrs(raw.trusted_proxies.unwrap_or_default())?,
             max_concurrent_streams: positive(
@@ -405,6 +424,67 @@ impl Config {
 
     pub fn client(&self, id: &str) -> Option<&ClientConfig> {
         self.clients.iter().find(|c| c.id == id)
+    }
+}
+
+/// TOML's own message, plus what to change for the two shape mistakes people make.
+fn with_shape_hint(message: &str) -> String {
+    let mut out = message.trim_end().to_owned();
+    if message.contains("clients") && message.contains("expected a sequence") {
+        out.push_str(
+            "\nhint: each site is its own table: write [[clients]] (two brackets) once per site",
+        );
+    }
+    if let Some(field) = message
+        .split("unknown field `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        && raw::TOP_LEVEL_KEYS.contains(&field)
+        && message.contains("`allowed_origins`")
+    {
+        out.push_str(&format!(
+            "\nhint: `{field}` is a top-level setting, but it is written inside a [[clients]] \
+             table; move it above the first [[clients]] line"
+        ));
+    }
+    out
+}
+
+/// What to say when a configured directory does not exist: relative paths are the usual
+/// surprise, so say what they were relative to.
+fn missing_dir(name: &str, relative: bool, dir: &Path) -> String {
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+    let relative = if relative {
+        " (a relative path in the config file is taken from the config file's directory)"
+    } else {
+        ""
+    };
+    let hint = if name == "widget_dir" {
+        ". Point it at the built widget (scripts/build-widget writes target/widget-dist)"
+    } else {
+        ""
+    };
+    format!(
+        "{name} {} is not a directory{relative}{hint}",
+        absolute.display()
+    )
+}
+
+/// `redis://`, `rediss://` or `unix://` with a host or path, refused here so `check` and
+/// `serve` agree.
+fn check_redis_url(url: &str) -> Result<(), ConfigError> {
+    let ok = ["redis://", "rediss://", "unix://", "redis+unix://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme) && url.len() > scheme.len())
+        && redis::Client::open(url).is_ok();
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid(
+            "redis_url (PROXY_REDIS_URL) must look like redis://host:6379 (or rediss:// for \
+             TLS, unix:///path/to/socket); the scheme is required"
+                .into(),
+        ))
     }
 }
 

@@ -6,6 +6,47 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+/// The keys of [`RawConfig`]: one of them inside a `[[clients]]` table was meant to go above it.
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "base_url",
+    "ws_base_url",
+    "demo_mode",
+    "widget_dir",
+    "site_dir",
+    "allowed_models",
+    "upstream_timeout_secs",
+    "connect_timeout_secs",
+    "shutdown_grace_secs",
+    "stream_idle_timeout_secs",
+    "retry_max",
+    "retry_budget_secs",
+    "max_conversations",
+    "max_conversation_turns",
+    "max_conversation_kb",
+    "max_conversation_store_mb",
+    "conversation_ttl_hours",
+    "max_body_bytes",
+    "log_message_text",
+    "key_check",
+    "redis_url",
+    "redis_fail_open",
+    "trusted_proxies",
+    "max_concurrent_streams",
+    "admin_listen",
+    "stream_send_timeout_secs",
+    "header_read_timeout_secs",
+    "body_read_timeout_secs",
+    "upstream_stream_timeout_secs",
+    "max_reply_bytes",
+    "rate_per_ip",
+    "rate_per_ipv6_48",
+    "max_connections",
+    "max_connections_per_ip",
+    "voice",
+    "openai",
+    "anthropic",
+];
+
 /// The file as written, before validation.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

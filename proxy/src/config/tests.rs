@@ -54,6 +54,8 @@ fn missing_key_is_an_error_outside_demo_mode() {
 fn demo_mode_runs_without_a_key() {
     let env = EnvOverrides {
         demo_mode: Some("true".into()),
+        // Demo mode answers from the bundled fake, wherever it was started.
+        base_url: Some("http://127.0.0.1:8090/v1".into()),
         ..Default::default()
     };
     let cfg = Config::from_raw(raw(""), &env, Path::new(".")).unwrap();
@@ -174,6 +176,7 @@ fn a_provider_without_its_key_is_a_start_up_error_outside_demo_mode() {
     let raw: RawConfig = toml::from_str(OPENAI_CLIENT).unwrap();
     let env = EnvOverrides {
         demo_mode: Some("true".into()),
+        base_url: Some("http://127.0.0.1:8090/v1".into()),
         ..Default::default()
     };
     let cfg = Config::from_raw(raw, &env, Path::new(".")).unwrap();

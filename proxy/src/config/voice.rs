@@ -92,7 +92,8 @@ pub(super) fn validate_voice(raw: RawVoice) -> Result<VoiceSettings, ConfigError
         )? as u32,
         prices: SpeechPrices {
             // x.ai's published prices (docs/voice.md): $15 per million characters of TTS,
-            // $0.05 per minute of realtime audio plus $0.004 per text item.
+            // $0.08 per minute of realtime audio (grok-voice-latest is the 2.0 model) plus $0.004 per
+            // text item.
             tts_usd_per_char: price(
                 raw.tts_usd_per_million_chars,
                 15.0,
@@ -100,7 +101,7 @@ pub(super) fn validate_voice(raw: RawVoice) -> Result<VoiceSettings, ConfigError
             )? / 1e6,
             realtime_usd_per_minute: price(
                 raw.realtime_usd_per_minute,
-                0.05,
+                0.08,
                 "realtime_usd_per_minute",
             )?,
             realtime_usd_per_item: price(

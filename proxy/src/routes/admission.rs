@@ -12,7 +12,7 @@ use protocol::ChatRequest;
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::warn;
 
-use super::AppState;
+use super::{AppState, refuse_origin};
 use crate::client_ip::client_ip;
 use crate::config::ClientConfig;
 use crate::error::{AppError, from_upstream};
@@ -249,7 +249,7 @@ fn check_origin(client: &ClientConfig, headers: &HeaderMap) -> Result<Option<Str
             if client.allows_origin(origin) {
                 Ok(Some(origin.to_owned()))
             } else {
-                Err(AppError::OriginNotAllowed)
+                Err(refuse_origin(client, origin))
             }
         }
     }

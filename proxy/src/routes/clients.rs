@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use protocol::ClientInfo;
 
-use super::AppState;
+use super::{AppState, refuse_origin};
 use crate::error::{AppError, Json};
 use crate::session;
 
@@ -22,7 +22,7 @@ pub async fn get_client(
     if let Some(o) = origin
         && !client.allows_origin(o)
     {
-        return Err(AppError::OriginNotAllowed);
+        return Err(refuse_origin(&client, o));
     }
     let binding = match origin {
         Some(o) => Some(o.to_owned()),

@@ -7,7 +7,7 @@ mod clients;
 mod health;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::Router;
@@ -20,6 +20,7 @@ use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use tracing::warn;
 
 use crate::config::{ClientConfig, Config};
 use crate::error::AppError;
@@ -93,7 +94,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             read_body_in_time,
         ))
-        .layer(cors(&state.config));
+        .layer(cors(&state.config))
+        .layer(middleware::from_fn(readable_errors));
     let mut app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -156,6 +158,51 @@ async fn read_body_in_time(State(state): State<AppState>, req: Request, next: Ne
     };
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
+}
+
+/// An error answer carries `Access-Control-Allow-Origin` for whatever page asked, so a site the
+/// owner has not (yet) allowed reads "this website is not allowed" instead of an opaque network
+/// failure. Only errors: a refused origin never gets anything else, and CORS is not what keeps
+/// it out (the origin check in every handler is).
+async fn readable_errors(req: Request, next: Next) -> Response {
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let mut response = next.run(req).await;
+    if let Some(origin) = origin
+        && response.status().as_u16() >= 400
+        && !response
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        h.append(header::VARY, HeaderValue::from_static("origin"));
+    }
+    response
+}
+
+/// Refuses a page's origin, and tells the owner which one (at most once a minute for each pair,
+/// so a hostile page cannot flood the log).
+pub fn refuse_origin(client: &ClientConfig, origin: &str) -> AppError {
+    static SEEN: Mutex<Option<HashMap<(String, String), Instant>>> = Mutex::new(None);
+    let origin: String = origin.chars().take(200).collect();
+    let key = (client.id.clone(), origin);
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    let seen = seen.get_or_insert_with(HashMap::new);
+    if seen.len() > 1024 {
+        seen.clear();
+    }
+    let due = seen
+        .get(&key)
+        .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60));
+    if due {
+        warn!(
+            client = %key.0, origin = %key.1.escape_debug(),
+            "a page on an origin this client does not allow tried to use it; add the origin to \
+             the client's allowed_origins if it is yours"
+        );
+        seen.insert(key, Instant::now());
+    }
+    AppError::OriginNotAllowed
 }
 
 /// Requests by route and status, and their latency (to the response head, for streams).

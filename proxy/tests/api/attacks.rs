@@ -449,6 +449,7 @@ fn the_demo_config_does_not_serve_itself() {
     let widget = tempfile::tempdir().unwrap();
     let env = EnvOverrides {
         demo_mode: Some("true".into()),
+        base_url: Some("http://127.0.0.1:8090/v1".into()),
         widget_dir: Some(widget.path().display().to_string()),
         ..Default::default()
     };

@@ -79,6 +79,8 @@ fn the_binary_prints_its_address_serves_and_stops_on_sigterm() {
     let cfg = write_config(CLIENTS);
     let mut child = proxy(cfg.path())
         .env("PROXY_DEMO_MODE", "true")
+        // Nothing listens there; demo mode only needs the fake when a visitor chats.
+        .env("XAI_BASE_URL", "http://127.0.0.1:9/v1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -6,6 +6,7 @@ mod binary;
 mod chat;
 mod clients;
 mod deploy;
+mod first_hour;
 mod fuzz;
 mod hardening;
 mod health;

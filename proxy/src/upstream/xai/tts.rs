@@ -158,12 +158,7 @@ pub fn handshake_error(e: &tungstenite::Error) -> TtsError {
     match e {
         tungstenite::Error::Http(resp) => TtsError::Status {
             status: resp.status().as_u16(),
-            retry_after: resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse().ok())
-                .map(std::time::Duration::from_secs),
+            retry_after: parse_retry_after(resp.headers()),
         },
         _ => TtsError::Connect,
     }
