@@ -1,10 +1,11 @@
 //! OpenAI behind [`Provider`]: the Responses API (`POST {base}/responses`), which has x.ai's
-//! request and stream shape with the differences of `shared/xai-api.md` §2.4: `resp_…` ids,
-//! `{"error":{…}}` error bodies (only ever logged, redacted) and no `data: [DONE]`. OpenAI
-//! stores the conversation (`store: true`, `previous_response_id`).
+//! request and stream shape with the differences listed in
+//! `docs/upstreams.md#openai-responses-api`: `resp_…` ids, `{"error":{…}}` error bodies (only
+//! ever logged, redacted) and no `data: [DONE]`. OpenAI stores the conversation
+//! (`store: true`, `previous_response_id`).
 //!
 //! One more difference: OpenAI does not carry `instructions` over `previous_response_id`, so
-//! the system prompt is sent on every turn (x.ai refuses that combination; see
+//! the system prompt is sent on every turn (x.ai documents that the two cannot be combined; see
 //! [`responses::CreateRequest::from_turn`]).
 //!
 //! No prices (cost is `None`) and no tokenizer call (the token cap counts bytes). No server

@@ -1,8 +1,8 @@
 //! `POST /v1/responses`: the request we send and the parts of the answer we read, JSON and
-//! streamed. Wire names as x.ai documents them (`shared/xai-api.md` §2). OpenAI's Responses
-//! API has the same shape (§2.4: other ids, another error body, no `[DONE]`, none of which
-//! this reader depends on), so [`super::openai`] reuses it with its own request.
-
+//! streamed. Wire names as x.ai documents them (`docs/upstreams.md#xai-responses-api`).
+//! OpenAI's Responses API has the same shape (`docs/upstreams.md#openai-responses-api`: other
+//! ids, another error body, no `[DONE]`, none of which this reader depends on), so
+//! [`super::openai`] reuses it with its own request.
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tracing::warn;

@@ -1,4 +1,4 @@
-//! A fake `api.x.ai`, written from `shared/xai-api.md`, for tests and demo mode: deterministic
+//! A fake `api.x.ai`, written from `docs/upstreams.md`, for tests and demo mode: deterministic
 //! "model" replies, tone (or espeak-ng) audio, stored conversations, and injectable faults.
 //! It imports nothing from the proxy.
 //!

@@ -1,6 +1,6 @@
 //! The Grok Voice Agent realtime WebSocket used as a text-to-speech engine
-//! (`shared/xai-api.md` §5.5): `session.update` with the voice, manual turns and PCM output,
-//! then one `force_message` so the text is read verbatim, then audio deltas until
+//! (`docs/upstreams.md#xai-realtime-voice`): `session.update` with the voice, manual turns and
+//! PCM output, then one `force_message` so the text is read verbatim, then audio deltas until
 //! `response.done`.
 //!
 //! The session logic ([`speak`]) is generic over a message sink and stream, so tests drive it

@@ -1,6 +1,6 @@
-//! x.ai's text-to-speech endpoint (`shared/xai-api.md` §6): `POST /v1/tts` asking for raw PCM,
-//! and the streaming TTS WebSocket (`text.delta`/`text.done` in, `audio.delta`/`audio.done`
-//! out).
+//! x.ai's text-to-speech endpoint (`docs/upstreams.md#xai-text-to-speech`): `POST /v1/tts`
+//! asking for raw PCM, and the streaming TTS WebSocket (`text.delta`/`text.done` in,
+//! `audio.delta`/`audio.done` out; `docs/upstreams.md#xai-streaming-text-to-speech`).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
