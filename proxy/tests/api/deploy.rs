@@ -1,5 +1,5 @@
-//! docs/deploy.md, tested: two proxy replicas sharing Redis behind the nginx configuration in
-//! docs/deploy/nginx.conf, on loopback. Needs nginx and redis-server (`.ci/install`); outside
+//! docs/deploy.md, tested: two proxy replicas sharing Redis behind the shipped nginx
+//! configuration (docs/deploy/nginx.conf, with a self-signed certificate), on loopback. Needs nginx and redis-server (`.ci/install`); outside
 //! CI the test says so and passes when they are missing.
 
 use std::process::{Command, Stdio};
@@ -40,7 +40,6 @@ async fn two_replicas_behind_nginx_share_limits_and_stream_unbuffered() {
     )
     .unwrap();
     let mut replicas = Vec::new();
-    let mut upstreams = String::new();
     for _ in 0..2 {
         let (child, base) = spawn_proxy(
             &cfg,
@@ -54,33 +53,115 @@ async fn two_replicas_behind_nginx_share_limits_and_stream_unbuffered() {
             ],
         );
         let addr = base.trim_start_matches("http://").to_owned();
-        upstreams.push_str(&format!("server {addr};\n        "));
-        replicas.push(child);
+        replicas.push((child, addr));
     }
 
-    let port = free_port();
-    let template = include_str!("../../../docs/deploy/nginx.conf");
-    let conf = template
-        .replace("{{DIR}}", &dir.path().display().to_string())
-        .replace("{{PORT}}", &port.to_string())
-        .replace("{{UPSTREAMS}}", upstreams.trim_end());
+    // The shipped file, with only the values its header says to fill in.
+    let (port, plain_port) = (free_port(), free_port());
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(made.success(), "openssl made the test certificate");
+    let shipped = include_str!("../../../docs/deploy/nginx.conf");
+    let mut conf = shipped.to_owned();
+    for (from, to) in [
+        (
+            "listen 80;".to_owned(),
+            format!("listen 127.0.0.1:{plain_port};"),
+        ),
+        (
+            "listen 443 ssl;".to_owned(),
+            format!("listen 127.0.0.1:{port} ssl;"),
+        ),
+        (
+            "server_name chat.example.com;".to_owned(),
+            "server_name localhost;".to_owned(),
+        ),
+        (
+            "/etc/ssl/certs/chat.example.com.pem".to_owned(),
+            cert.display().to_string(),
+        ),
+        (
+            "/etc/ssl/private/chat.example.com.key".to_owned(),
+            key.display().to_string(),
+        ),
+        (
+            "server 10.0.0.11:8080".to_owned(),
+            format!("server {}", replicas[0].1),
+        ),
+        (
+            "server 10.0.0.12:8080".to_owned(),
+            format!("server {}", replicas[1].1),
+        ),
+        (
+            "/var/log/nginx/widget-".to_owned(),
+            format!("{}/", dir.path().display()),
+        ),
+    ] {
+        assert!(
+            conf.contains(&from),
+            "the shipped config no longer has `{from}`"
+        );
+        conf = conf.replace(&from, &to);
+    }
     let conf_path = dir.path().join("nginx.conf");
     std::fs::write(&conf_path, conf).unwrap();
+    let globals = format!("pid {}/nginx.pid; user root;", dir.path().display());
+    let checked = Command::new("nginx")
+        .arg("-t")
+        .arg("-c")
+        .arg(&conf_path)
+        .args(["-g", &globals])
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "nginx -t: {}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
     let _nginx = Proc(
         Command::new("nginx")
-            .arg("-p")
-            .arg(dir.path())
             .arg("-c")
             .arg(&conf_path)
-            .args(["-g", "daemon off; user root;"])
+            .args(["-g", &format!("{globals} daemon off;")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
     wait_for_port(port).await;
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
+    let base = format!("https://localhost:{port}");
+    // The certificate is the test's own, self-signed.
+    let http = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirect = http
+        .get(format!("http://127.0.0.1:{plain_port}/widget.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect.status(), 301, "plain HTTP redirects to HTTPS");
 
     // One visitor (nginx adds their address to X-Forwarded-For), many requests over both
     // replicas: the limit is theirs, shared through Redis.
@@ -118,4 +199,96 @@ async fn two_replicas_behind_nginx_share_limits_and_stream_unbuffered() {
     );
     let rest = resp.text().await.unwrap();
     assert!(rest.contains("event: done"));
+}
+
+/// README.md, followed as written: its smallest config (with the owner's own page origin and
+/// widget directory filled in), the real binary, and a page on another port that loads the
+/// widget and chats as a browser would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_smallest_config_serves_a_page_on_another_port() {
+    let readme = include_str!("../../../README.md");
+    let block = readme
+        .split("The smallest useful one:")
+        .nth(1)
+        .and_then(|rest| rest.split("```toml").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("README has the smallest config");
+    let fake = FakeXai::start(FakeConfig {
+        api_key: CANARY_KEY.into(),
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
+    // The owner's page, on its own port.
+    let page_port = free_port();
+    let page_origin = format!("http://127.0.0.1:{page_port}");
+    let dir = tempfile::tempdir().unwrap();
+    let widget = dir.path().join("widget-dist");
+    std::fs::create_dir(&widget).unwrap();
+    crate::helpers::write_fake_bundle(&widget);
+    let config = block.replace("https://shop.example", &page_origin).replace(
+        "/opt/widget-proxy/widget-dist",
+        &widget.display().to_string(),
+    );
+    let cfg = dir.path().join("proxy.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let (_proxy, proxy_url) = spawn_proxy(&cfg, &fake, &[]);
+    let page = format!(
+        "<!doctype html><script src=\"{proxy_url}/widget.js\" data-client-id=\"shop\" async></script>"
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", page_port))
+        .await
+        .unwrap();
+    let site = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, site).await });
+
+    let http = reqwest::Client::new();
+    let html = http
+        .get(&page_origin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let script = html
+        .split("src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap();
+    let loader = http
+        .get(script)
+        .header("Origin", &page_origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loader.status(), 200, "the widget is served");
+    assert_eq!(loader.headers()["access-control-allow-origin"], "*");
+    let info: serde_json::Value = http
+        .get(format!("{proxy_url}/api/clients/shop"))
+        .header("Origin", &page_origin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = info["session_token"]
+        .as_str()
+        .expect("sessions are on by default");
+    let reply = http
+        .post(format!("{proxy_url}/api/chat"))
+        .header("Origin", &page_origin)
+        .header("X-Widget-Session", token)
+        .json(&json!({"client_id": "shop", "message": "hi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
 }
