@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::providers::{DEFAULT_VOICE, default_model};
 use super::raw::{Api, ProviderKind, RawClient, TtsBackend};
 use super::voice::normalize_voice;
 use super::{ConfigError, positive};
@@ -87,7 +88,11 @@ pub(super) fn validate_client(
     }
 
     let provider = raw.provider.unwrap_or_default();
-    if !allowed_models.iter().any(|m| m == &raw.model) {
+    let model = raw
+        .model
+        .clone()
+        .unwrap_or_else(|| default_model(provider).to_owned());
+    if !allowed_models.iter().any(|m| m == &model) {
         let list = match provider {
             ProviderKind::Xai => "allowed_models",
             ProviderKind::Openai => "[openai] allowed_models",
@@ -95,7 +100,7 @@ pub(super) fn validate_client(
         };
         return Err(invalid(format!(
             "model \"{}\" is not in {list} for provider \"{}\" ({})",
-            raw.model,
+            model,
             provider.as_str(),
             allowed_models.join(", ")
         )));
@@ -107,14 +112,21 @@ pub(super) fn validate_client(
             ("deferred", raw.deferred.is_some()),
             ("tts_backend", raw.tts_backend.is_some()),
             ("daily_usd_budget", raw.daily_usd_budget.is_some()),
+            ("voice", raw.voice.is_some()),
+            ("voices", raw.voices.is_some()),
         ];
         if let Some((name, _)) = xai_only.iter().find(|(_, set)| *set) {
             return Err(invalid(format!(
                 "{name} applies to provider = \"xai\" only{}",
-                if *name == "daily_usd_budget" {
-                    "; prices are known for x.ai models only, use daily_token_budget"
-                } else {
-                    ""
+                match *name {
+                    "daily_usd_budget" => {
+                        "; prices are known for x.ai models only, use daily_token_budget"
+                    }
+                    "voice" | "voices" => {
+                        "; x.ai voices cannot speak this client's replies (the visitor's browser \
+                         voice does), so remove it"
+                    }
+                    _ => "",
                 }
             )));
         }
@@ -123,18 +135,25 @@ pub(super) fn validate_client(
         return Err(invalid("instructions (the system prompt) is empty".into()));
     }
 
-    let voice = normalize_voice(&raw.voice).map_err(&invalid)?;
-    let voices = match raw.voices {
-        Some(list) => {
-            let mut out = Vec::with_capacity(list.len());
-            for v in &list {
-                out.push(normalize_voice(v).map_err(&invalid)?);
+    // Server voices are x.ai's: other providers' replies are read by the browser voice.
+    let (voice, voices) = if provider == ProviderKind::Xai {
+        let voice =
+            normalize_voice(raw.voice.as_deref().unwrap_or(DEFAULT_VOICE)).map_err(&invalid)?;
+        let voices = match &raw.voices {
+            Some(list) => {
+                let mut out = Vec::with_capacity(list.len());
+                for v in list {
+                    out.push(normalize_voice(v).map_err(&invalid)?);
+                }
+                out
             }
-            out
-        }
-        None => vec![voice.clone()],
+            None => vec![voice.clone()],
+        };
+        (voice, voices)
+    } else {
+        (String::new(), Vec::new())
     };
-    if !voices.contains(&voice) {
+    if provider == ProviderKind::Xai && !voices.contains(&voice) {
         return Err(invalid(format!(
             "voice \"{voice}\" is not in its own voices list ({})",
             voices.join(", ")
@@ -177,7 +196,7 @@ pub(super) fn validate_client(
     )?);
     let deferred_poll = Duration::from_secs(positive(
         raw.deferred_poll_secs,
-        3,
+        5,
         &named("deferred_poll_secs"),
     )?);
     if raw.max_input_tokens == Some(0) || raw.max_output_tokens == Some(0) {
@@ -222,7 +241,7 @@ pub(super) fn validate_client(
         // started it, and each session has its own rate limit.
         session_tokens: raw.session_tokens.unwrap_or(true),
         allowed_origins,
-        model: raw.model,
+        model,
         instructions: raw.instructions,
         voice,
         voices,

@@ -26,6 +26,19 @@ pub const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
 pub const DEMO_OPENAI_API_KEY: &str = "sk-demo-mode-not-a-real-key";
 pub const DEMO_ANTHROPIC_API_KEY: &str = "sk-ant-demo-mode-not-a-real-key";
 
+/// The model a client gets when its table names none: the fast, inexpensive model of each
+/// provider (x.ai's own guide recommends `grok-4-1-fast-non-reasoning` for chat widgets).
+pub fn default_model(provider: ProviderKind) -> &'static str {
+    match provider {
+        ProviderKind::Xai => "grok-4-1-fast-non-reasoning",
+        ProviderKind::Openai => "gpt-4.1-mini",
+        ProviderKind::Anthropic => "claude-haiku-4-5",
+    }
+}
+
+/// The voice an x.ai client speaks with when its table names none.
+pub const DEFAULT_VOICE: &str = "eve";
+
 /// Models an `openai` client may name when `[openai]` has no `allowed_models` list.
 pub const DEFAULT_OPENAI_MODELS: &[&str] = &[
     "gpt-5",

@@ -119,9 +119,11 @@ pub struct RawAnthropic {
 pub struct RawClient {
     pub id: String,
     pub allowed_origins: Vec<String>,
-    pub model: String,
+    /// Default per provider: [`super::providers::default_model`].
+    pub model: Option<String>,
     pub instructions: String,
-    pub voice: String,
+    /// x.ai clients only; default `eve`.
+    pub voice: Option<String>,
     pub voices: Option<Vec<String>>,
     pub voice_enabled: Option<bool>,
     pub title: Option<String>,

@@ -72,7 +72,7 @@ fn unknown_keys_in_the_file_are_rejected() {
 #[test]
 fn a_model_outside_the_allowlist_is_rejected() {
     let mut r = raw("");
-    r.clients[0].model = "gpt-4o".into();
+    r.clients[0].model = Some("gpt-4o".into());
     let err = Config::from_raw(r, &env_with_key(), Path::new(".")).unwrap_err();
     assert!(err.to_string().contains("not in allowed_models"), "{err}");
 }
@@ -154,6 +154,45 @@ fn short_hex_accent_colours_are_accepted_as_the_widget_accepts_them() {
     );
 }
 
+#[test]
+fn models_and_voices_have_documented_defaults_and_voices_are_x_ai_only() {
+    let minimal = |provider: &str| -> RawConfig {
+        toml::from_str(&format!(
+            "[[clients]]\nid = \"c\"\nallowed_origins = [\"https://a.example\"]\n\
+             instructions = \"Be brief.\"\n{provider}"
+        ))
+        .unwrap()
+    };
+    let env = EnvOverrides {
+        api_key: Some("xai-test".into()),
+        openai_api_key: Some("sk-test".into()),
+        anthropic_api_key: Some("sk-ant-test".into()),
+        ..Default::default()
+    };
+    for (provider, model, voice) in [
+        ("", "grok-4-1-fast-non-reasoning", "eve"),
+        ("provider = \"openai\"", "gpt-4.1-mini", ""),
+        ("provider = \"anthropic\"", "claude-haiku-4-5", ""),
+    ] {
+        let c = Config::from_raw(minimal(provider), &env, Path::new(".")).unwrap();
+        assert_eq!(c.clients[0].model, model, "{provider}");
+        assert_eq!(c.clients[0].voice, voice, "{provider}");
+        assert_eq!(c.clients[0].deferred_poll, Duration::from_secs(5));
+    }
+    let err = Config::from_raw(
+        minimal("provider = \"openai\"\nvoice = \"eve\""),
+        &env,
+        Path::new("."),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("voice applies to provider = \"xai\" only"),
+        "{err}"
+    );
+    assert!(err.contains("browser voice"), "{err}");
+}
+
 const OPENAI_CLIENT: &str = r#"
         [[clients]]
         id = "gpt"
@@ -161,7 +200,6 @@ const OPENAI_CLIENT: &str = r#"
         allowed_origins = ["http://127.0.0.1:8080"]
         model = "gpt-4.1-mini"
         instructions = "Be brief."
-        voice = "eve"
         "#;
 
 #[test]
@@ -213,10 +251,12 @@ fn models_are_checked_against_the_clients_provider() {
         "{err}"
     );
     r = raw("provider = \"anthropic\"");
-    r.clients[0].model = "claude-haiku-4-5".into();
+    r.clients[0].model = Some("claude-haiku-4-5".into());
+    // x.ai voices are refused for other providers.
+    r.clients[0].voice = None;
     assert!(Config::from_raw(r, &env, Path::new(".")).is_ok());
     let mut r = raw("");
-    r.clients[0].model = "claude-haiku-4-5".into();
+    r.clients[0].model = Some("claude-haiku-4-5".into());
     assert!(Config::from_raw(r, &env, Path::new(".")).is_err());
 }
 
@@ -232,7 +272,7 @@ fn x_ai_only_settings_are_refused_for_other_providers() {
         "api = \"chat_completions\"",
     ] {
         let mut r = raw(&format!("provider = \"openai\"\n{line}"));
-        r.clients[0].model = "gpt-4.1-mini".into();
+        r.clients[0].model = Some("gpt-4.1-mini".into());
         let err = Config::from_raw(r, &env, Path::new(".")).unwrap_err();
         assert!(
             err.to_string()

@@ -291,11 +291,19 @@ async fn finish(state: &AppState, p: &mut Admitted, reply: &Reply, started: Inst
         .increment(micro.unwrap_or(0));
     metrics::counter!("chat_replies_total", "client" => id).increment(1);
     let latency_ms = started.elapsed().as_millis() as u64;
+    // The prices the cost was computed from, in US dollars per million tokens (0 when unknown).
+    let prices = state.chat.prices(client).await;
+    let per_m = |p: Option<u64>| p.map_or(0.0, |cents_per_100m| cents_per_100m as f64 / 10_000.0);
+    let (prompt_usd_per_m, completion_usd_per_m) = (
+        per_m(prices.map(|p| p.prompt)),
+        per_m(prices.map(|p| p.completion)),
+    );
     if state.config.log_message_text {
         info!(
             client = %client.id, model = %turn.model, response_id = %reply.response_id, turns = p.turns,
             input_tokens = u.input_tokens, output_tokens = u.output_tokens,
-            reasoning_tokens = u.reasoning_tokens, cost_usd = cost_usd.unwrap_or(0.0),
+            total_tokens = u.total_tokens, reasoning_tokens = u.reasoning_tokens,
+            cost_usd = cost_usd.unwrap_or(0.0), prompt_usd_per_m, completion_usd_per_m,
             latency_ms, incomplete = reply.incomplete,
             message = %turn.message.escape_debug(), reply = %reply.text.escape_debug(),
             "chat reply"
@@ -304,7 +312,8 @@ async fn finish(state: &AppState, p: &mut Admitted, reply: &Reply, started: Inst
         info!(
             client = %client.id, model = %turn.model, response_id = %reply.response_id, turns = p.turns,
             input_tokens = u.input_tokens, output_tokens = u.output_tokens,
-            reasoning_tokens = u.reasoning_tokens, cost_usd = cost_usd.unwrap_or(0.0),
+            total_tokens = u.total_tokens, reasoning_tokens = u.reasoning_tokens,
+            cost_usd = cost_usd.unwrap_or(0.0), prompt_usd_per_m, completion_usd_per_m,
             latency_ms, incomplete = reply.incomplete,
             "chat reply"
         );

@@ -376,3 +376,20 @@ async fn server_to_server_use_needs_the_owners_opt_in() {
         .unwrap();
     assert_eq!(resp.status(), 200);
 }
+
+#[tokio::test]
+async fn the_usage_log_line_has_total_tokens_and_the_prices_used() {
+    let app = spawn_app_with(Options::top("log_message_text = true", "")).await;
+    let marker = "usage-line-marker-4711";
+    let v = body_json(app.chat(ask(marker)).await).await;
+    let total = v["usage"]["total_tokens"].as_u64().unwrap();
+    let logs = crate::helpers::captured_logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("chat reply") && l.contains(marker))
+        .unwrap_or_else(|| panic!("no usage line in {logs}"));
+    assert!(line.contains(&format!("total_tokens={total}")), "{line}");
+    // The fake lists this model at $0.20 / $0.50 per million tokens.
+    assert!(line.contains("prompt_usd_per_m=0.2"), "{line}");
+    assert!(line.contains("completion_usd_per_m=0.5"), "{line}");
+}

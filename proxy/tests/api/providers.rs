@@ -26,7 +26,6 @@ provider = "openai"
 allowed_origins = ["http://localhost:3000"]
 model = "gpt-4.1-mini"
 instructions = "Be brief."
-voice = "eve"
 session_tokens = false
 
 [[clients]]
@@ -35,7 +34,6 @@ provider = "anthropic"
 allowed_origins = ["http://localhost:3000"]
 model = "claude-haiku-4-5"
 instructions = "Be brief."
-voice = "eve"
 session_tokens = false
 "##;
 
@@ -476,8 +474,10 @@ async fn the_token_cap_counts_bytes_for_providers_without_a_tokenizer() {
     })
     .await
     .unwrap();
-    let capped =
-        PROVIDER_CLIENTS.replace("voice = \"eve\"", "voice = \"eve\"\nmax_input_tokens = 10");
+    let capped = PROVIDER_CLIENTS.replace(
+        "session_tokens = false",
+        "session_tokens = false\nmax_input_tokens = 10",
+    );
     let app = spawn_app_with(Options {
         toml: format!("retry_budget_secs = 5\n{CLIENTS}{capped}"),
         env: EnvOverrides {
