@@ -14,7 +14,7 @@
 //!   config, no axum in there.
 //! - [`speech`]: reply text in, speech clips out (splitter, caps and prices, pipeline, voice
 //!   service, PCM → WAV).
-//! - [`keycheck`]: the start-up check of the key and models.
+//! - [`keycheck`]: the start-up check of the key and models; [`init`]: `proxy init`.
 //! - [`session`]: HMAC session tokens; [`client_ip`]: the visitor's address behind proxies.
 //! - [`telemetry`]: logs and metrics set-up.
 
@@ -22,6 +22,7 @@ pub mod client_ip;
 pub mod config;
 pub mod connections;
 pub mod error;
+pub mod init;
 pub mod keycheck;
 pub mod limits;
 pub mod routes;

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use proxy::config::{Config, EnvOverrides};
-use proxy::keycheck;
+use proxy::routes::WidgetAssets;
 use proxy::startup::Application;
 use proxy::telemetry::{self, LogFormat};
+use proxy::{init, keycheck};
 use tracing::{info, warn};
 
 /// Every environment variable the proxy reads, for `--help`.
@@ -73,10 +74,31 @@ enum Command {
     Serve,
     /// Validate the configuration and the API key, then exit.
     Check,
+    /// Write a commented starter config for one site to --config (never overwrites).
+    Init {
+        /// A page origin that may embed the widget, e.g. https://shop.example (repeatable).
+        #[arg(long = "origin", required = true)]
+        origins: Vec<String>,
+        /// The site's id: data-client-id in the script tag.
+        #[arg(long, default_value = "site")]
+        client_id: String,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Init { origins, client_id }) = &cli.command {
+        return match init::write(&cli.config, origins, client_id) {
+            Ok(next) => {
+                println!("{next}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     telemetry::init(cli.log_format);
     let config = match Config::load(&cli.config, &EnvOverrides::from_process()) {
         Ok(c) => c,
@@ -101,6 +123,8 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config, listen).await,
             Command::Check => check(config).await,
+            // Written above, before any config was loaded.
+            Command::Init { .. } => Ok(()),
         }
     });
     match result {
@@ -192,9 +216,17 @@ async fn check(config: Config) -> anyhow::Result<()> {
 
 /// Said loudly by `check` and `serve`: a proxy without a widget answers `/widget.js` with 404.
 fn widget_warning(config: &Config) -> Option<String> {
-    config.widget_dir.is_none().then(|| {
-        "no widget is served: /widget.js will answer 404. Set widget_dir (or PROXY_WIDGET_DIR) to \
-         the built bundle (scripts/build-widget writes target/widget-dist)"
-            .to_owned()
-    })
+    if config.widget_dir.is_some() {
+        return None;
+    }
+    if WidgetAssets::embedded().is_some() {
+        info!("serving the widget embedded in this binary (set widget_dir to serve another)");
+        return None;
+    }
+    Some(
+        "no widget is served: this binary embeds none and widget_dir is not set, so /widget.js \
+         will answer 404. Use a release package (scripts/package), or set widget_dir (or \
+         PROXY_WIDGET_DIR) to the built bundle (scripts/build-widget writes target/widget-dist)"
+            .to_owned(),
+    )
 }

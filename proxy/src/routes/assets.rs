@@ -26,10 +26,19 @@ const LOADER_TEMPLATE: &str = include_str!("../../../widget-wasm/loader.js");
 /// Prefix of the files Trunk writes for the `widget-wasm` crate.
 const BUNDLE_STEM: &str = "widget-wasm-";
 
+/// Where the widget bundle comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bundle {
+    /// `widget_dir`: files on disk (development, or an owner's own build).
+    Dir(PathBuf),
+    /// Compiled into this binary (release builds with the `embed-widget` feature).
+    Embedded,
+}
+
 /// The built widget: where it is and the loader that points at it.
 #[derive(Debug, Clone)]
 pub struct WidgetAssets {
-    pub dir: PathBuf,
+    pub source: Bundle,
     pub glue: String,
     pub wasm: String,
     pub loader: String,
@@ -38,33 +47,40 @@ pub struct WidgetAssets {
 impl WidgetAssets {
     /// Finds `widget-wasm-<hash>.js` and `widget-wasm-<hash>_bg.wasm` in `dir`.
     pub fn discover(dir: &Path) -> anyhow::Result<Self> {
-        let mut glue = None;
-        let mut wasm = None;
         let entries = std::fs::read_dir(dir)
             .map_err(|e| anyhow::anyhow!("cannot read widget_dir {}: {e}", dir.display()))?;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.starts_with(BUNDLE_STEM) {
-                continue;
-            }
+        let names = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned());
+        Self::from_names(names, Bundle::Dir(dir.to_owned())).ok_or_else(|| {
+            anyhow::anyhow!(
+                "widget_dir {} holds no built widget ({BUNDLE_STEM}*.js and {BUNDLE_STEM}*_bg.wasm); \
+                 build it with scripts/build-widget",
+                dir.display()
+            )
+        })
+    }
+
+    /// The bundle compiled into this binary, if it has one.
+    pub fn embedded() -> Option<Self> {
+        Self::from_names(super::embedded::names(), Bundle::Embedded)
+    }
+
+    fn from_names(names: impl Iterator<Item = String>, source: Bundle) -> Option<Self> {
+        let (mut glue, mut wasm) = (None, None);
+        for name in names.filter(|n| n.starts_with(BUNDLE_STEM)) {
             if name.ends_with("_bg.wasm") {
                 wasm = Some(name);
             } else if name.ends_with(".js") {
                 glue = Some(name);
             }
         }
-        let (Some(glue), Some(wasm)) = (glue, wasm) else {
-            anyhow::bail!(
-                "widget_dir {} holds no built widget ({BUNDLE_STEM}*.js and {BUNDLE_STEM}*_bg.wasm); \
-                 build it with scripts/build-widget",
-                dir.display()
-            );
-        };
+        let (glue, wasm) = (glue?, wasm?);
         let loader = LOADER_TEMPLATE
             .replace("__GLUE__", &format!("widget/{glue}"))
             .replace("__WASM__", &format!("widget/{wasm}"));
-        Ok(Self {
-            dir: dir.to_owned(),
+        Some(Self {
+            source,
             glue,
             wasm,
             loader,
@@ -74,15 +90,22 @@ impl WidgetAssets {
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let mut router = Router::new().route("/widget.js", get(loader).layer(CompressionLayer::new()));
-    if let Some(assets) = state.assets.as_ref() {
+    if let Some(WidgetAssets {
+        source: Bundle::Embedded,
+        ..
+    }) = state.assets.as_ref()
+    {
+        router = router.route("/widget/{file}", get(super::embedded::file));
+    }
+    if let Some(WidgetAssets {
+        source: Bundle::Dir(dir),
+        ..
+    }) = state.assets.as_ref()
+    {
         let bundle = Router::new()
             // scripts/build-widget writes .br and .gz next to each file at maximum compression;
             // on-the-fly compression (below) only covers what has no such file.
-            .fallback_service(
-                ServeDir::new(&assets.dir)
-                    .precompressed_br()
-                    .precompressed_gzip(),
-            )
+            .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
             .layer(SetResponseHeaderLayer::overriding(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=31536000, immutable"),
@@ -93,7 +116,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             ))
             .layer(CompressionLayer::new());
         let bundle = bundle.layer(middleware::from_fn_with_state(
-            StaticRoot::new(&assets.dir),
+            StaticRoot::new(dir),
             refuse_hidden_and_escaping,
         ));
         router = router.nest("/widget", bundle);

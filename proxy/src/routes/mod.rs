@@ -4,6 +4,7 @@ mod admission;
 mod assets;
 mod chat;
 mod clients;
+mod embedded;
 mod health;
 
 use std::collections::HashMap;
@@ -28,7 +29,7 @@ use crate::limits::Limits;
 use crate::speech::voice::VoiceService;
 use crate::upstream::chat::ChatService;
 
-pub use assets::WidgetAssets;
+pub use assets::{Bundle, WidgetAssets};
 pub use health::metrics_router;
 
 /// What every handler can reach. Cheap to clone.
@@ -48,9 +49,10 @@ impl AppState {
     pub fn new(config: Arc<Config>) -> anyhow::Result<Self> {
         // Install the recorder before the first request records anything.
         crate::telemetry::metrics_handle();
+        // widget_dir wins (development, an owner's own build); else what the binary embeds.
         let assets = match &config.widget_dir {
             Some(dir) => Some(WidgetAssets::discover(dir)?),
-            None => None,
+            None => WidgetAssets::embedded(),
         };
         let clients = config
             .clients

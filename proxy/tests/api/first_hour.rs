@@ -310,3 +310,44 @@ fn the_demo_config_follows_the_port_it_is_asked_for() {
         "{embed}"
     );
 }
+
+// `proxy init`: a starter config that is valid as written, never over an existing file.
+#[test]
+fn init_writes_a_valid_starter_config_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("proxy.toml");
+    let run = || {
+        proxy_cmd()
+            .args([
+                "init",
+                "--client-id",
+                "shop",
+                "--origin",
+                "https://Shop.example:443/",
+            ])
+            .arg("--config")
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let next = String::from_utf8_lossy(&out.stdout);
+    assert!(next.contains("data-client-id=\"shop\""), "{next}");
+    let config = Config::load(&path, &key_env()).unwrap();
+    assert_eq!(config.clients[0].id, "shop");
+    assert!(config.clients[0].allows_origin("https://shop.example"));
+    let written = std::fs::read_to_string(&path).unwrap();
+    let again = run();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        written,
+        "untouched"
+    );
+}
