@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 
-use crate::core::{Fake, StreamOutcomes};
 use crate::fault::Fault;
+use crate::shared::{Fake, StreamOutcomes};
 
 pub(crate) fn router<F: Fake>() -> Router<Arc<F>> {
     Router::new()

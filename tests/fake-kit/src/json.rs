@@ -5,8 +5,8 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 use serde_json::Value;
 
-use crate::core::{Core, Fake};
 use crate::fault::FaultKind;
+use crate::shared::{Core, Fake};
 
 /// A 200 JSON answer, unless a `MalformedJson` fault is queued for `path`: then the document
 /// is cut in half.

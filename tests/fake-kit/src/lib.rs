@@ -4,9 +4,10 @@
 //! wire formats; this crate knows nothing of any provider.
 //!
 //! Layout:
-//! - `core`: the [`Fake`] trait a fake's shared state implements, and [`Core`]: its state behind
-//!   one lock, with the fault queue, the request records, stream outcomes and the stop switch
-//! - `fault`: [`Fault`], the HTTP [`FaultKind`]s every fake shows, and [`AsHttpFault`] for a
+//! - `shared`: the [`Fake`] trait a fake's shared state implements, and [`Core`]: its state
+//!   behind one lock, with the fault queue, the request records, stream outcomes and the stop
+//!   switch
+//! - `fault`: [`Fault`], the HTTP [`FaultKind`]s every fake shows, and [`fault_kinds!`] for a
 //!   fake with more kinds
 //! - `server`: [`Server`], the running fake (bound on port 0 or a given address), and the gate
 //!   every API request passes (record, status faults, auth)
@@ -17,17 +18,17 @@
 //! - `cli`: a fake binary's `main`: logs, the `listening on` line, serve until a signal
 
 mod control;
-mod core;
 mod fault;
 mod json;
 mod server;
+mod shared;
 
 pub mod cli;
 pub mod reply;
 pub mod sse;
 pub mod tokenizer;
 
-pub use crate::core::{Core, Fake, Recorded, Records, StatusFault, StreamOutcomes, now_unix};
 pub use fault::{AsHttpFault, Fault, FaultKind};
 pub use json::json_reply;
 pub use server::{LOCALHOST_ANY_PORT, Server, header_pairs};
+pub use shared::{Core, Fake, Recorded, Records, StatusFault, StreamOutcomes, now_unix};

@@ -15,8 +15,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::control;
-use crate::core::{Core, Fake, StatusFault, StreamOutcomes};
 use crate::fault::{Fault, FaultKind};
+use crate::shared::{Core, Fake, StatusFault, StreamOutcomes};
 
 /// `127.0.0.1:0`: the OS picks a free port, which [`Server::addr`] reports.
 pub const LOCALHOST_ANY_PORT: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);

@@ -13,8 +13,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::core::{Core, Fake};
 use crate::fault::FaultKind;
+use crate::shared::{Core, Fake};
 
 /// One event to send.
 #[derive(Debug)]

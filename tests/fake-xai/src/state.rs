@@ -5,7 +5,7 @@ use std::ops::Deref;
 use std::sync::atomic::AtomicU64;
 
 use fake_kit::sse::Pace;
-use fake_kit::{AsHttpFault, Core, Recorded};
+use fake_kit::{Core, Recorded};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -105,61 +105,15 @@ impl Default for ApiKeyState {
 /// ...) or `*` for any path.
 pub type Fault = fake_kit::Fault<FaultKind>;
 
-/// The misbehaviours the fake can be told to show.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FaultKind {
-    /// Answer with this status; `body` defaults to the documented x.ai error body for it.
-    Status {
-        status: u16,
-        #[serde(default)]
-        retry_after: Option<u64>,
-        #[serde(default)]
-        body: Option<String>,
-    },
-    /// Sleep before sending status and headers.
-    SlowFirstByte { ms: u64 },
-    /// SSE: send `after_events` events, then pause `ms` before continuing.
-    StallMidStream { after_events: u32, ms: u64 },
-    /// SSE: send `after_events` events, then cut the body without terminating it.
-    DropMidStream { after_events: u32 },
-    /// JSON: 200 with truncated JSON; SSE: one `data:` line of invalid JSON mid-stream.
-    MalformedJson,
-    /// SSE: send `after_events` events, then an `error` event, then end.
-    MidStreamError { after_events: u32 },
-    /// Realtime and TTS WebSockets: close abruptly after `after_deltas` audio deltas.
-    WsDropMidAudio { after_deltas: u32 },
-    /// Realtime: answer the next item/response with this `error` event instead of audio.
-    WsErrorEvent { code: String, message: String },
-    /// Realtime and TTS: extra delay before the first audio delta.
-    SlowFirstAudio { ms: u64 },
-}
-
-/// The HTTP kinds are the kit's; the WebSocket ones only this fake applies.
-impl AsHttpFault for FaultKind {
-    fn http(&self) -> Option<fake_kit::FaultKind> {
-        use fake_kit::FaultKind as Http;
-        Some(match self.clone() {
-            Self::Status {
-                status,
-                retry_after,
-                body,
-            } => Http::Status {
-                status,
-                retry_after,
-                body,
-            },
-            Self::SlowFirstByte { ms } => Http::SlowFirstByte { ms },
-            Self::StallMidStream { after_events, ms } => Http::StallMidStream { after_events, ms },
-            Self::DropMidStream { after_events } => Http::DropMidStream { after_events },
-            Self::MalformedJson => Http::MalformedJson,
-            Self::MidStreamError { after_events } => Http::MidStreamError { after_events },
-            Self::WsDropMidAudio { .. }
-            | Self::WsErrorEvent { .. }
-            | Self::SlowFirstAudio { .. } => {
-                return None;
-            }
-        })
+fake_kit::fault_kinds! {
+    /// The misbehaviours the fake can be told to show: the kit's HTTP ones, then its own.
+    pub enum FaultKind {
+        /// Realtime and TTS WebSockets: close abruptly after `after_deltas` audio deltas.
+        WsDropMidAudio { after_deltas: u32 },
+        /// Realtime: answer the next item/response with this `error` event instead of audio.
+        WsErrorEvent { code: String, message: String },
+        /// Realtime and TTS: extra delay before the first audio delta.
+        SlowFirstAudio { ms: u64 },
     }
 }
 
