@@ -14,7 +14,7 @@ use crate::errors::{ApiError, Flavor};
 /// Artificial latency of text streams, in milliseconds; zero means "as fast as possible".
 pub type Delays = fake_kit::sse::Pace;
 
-/// Everything the fake needs at start; [`crate::FakeProviders::reset`] returns to this.
+/// Everything the fake needs at start; a reset ([`fake_kit::Server::reset`]) returns to this.
 #[derive(Clone, Debug)]
 pub struct FakeConfig {
     /// The only OpenAI key accepted (`Authorization: Bearer`).

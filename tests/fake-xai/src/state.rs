@@ -49,7 +49,7 @@ impl Delays {
     }
 }
 
-/// Everything the fake needs at start; [`crate::FakeXai::reset`] returns to this.
+/// Everything the fake needs at start; a reset ([`fake_kit::Server::reset`]) returns to this.
 #[derive(Clone, Debug)]
 pub struct FakeConfig {
     /// The only bearer accepted (plus the ephemeral realtime secrets the fake issued).
