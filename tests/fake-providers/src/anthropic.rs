@@ -7,12 +7,15 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
+use fake_kit::json_reply;
+use fake_kit::sse::{self, SseEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::errors::{ApiError, Flavor, json_reply, parse_json};
-use crate::reply::{self, Content, Turn, count_tokens, prompt_tokens, truncate, word_chunks};
-use crate::sse::{self, SseEvent};
+use crate::errors::{ApiError, Flavor, parse_json};
+use crate::reply::{
+    self, MessageContent, Turn, count_tokens, prompt_tokens, truncate, word_chunks,
+};
 use crate::state::Shared;
 
 const FLAVOR: Flavor = Flavor::Anthropic;
@@ -26,7 +29,7 @@ struct CreateRequest {
     #[serde(default)]
     messages: Option<Vec<Message>>,
     #[serde(default)]
-    system: Option<Content>,
+    system: Option<MessageContent>,
     #[serde(default)]
     stream: Option<bool>,
 }
@@ -34,7 +37,7 @@ struct CreateRequest {
 #[derive(Debug, Deserialize)]
 struct Message {
     role: String,
-    content: Content,
+    content: MessageContent,
 }
 
 pub(crate) async fn create(
@@ -73,7 +76,7 @@ pub(crate) async fn create(
             "the last message must have role \"user\"",
         ));
     }
-    let system = req.system.as_ref().map(Content::text);
+    let system = req.system.as_ref().map(MessageContent::text);
     let full = reply::reply(&conversation, "Claude");
     let (text, cut) = truncate(&full, Some(max_tokens));
     let stop_reason = if cut { "max_tokens" } else { "end_turn" };
@@ -112,7 +115,7 @@ pub(crate) async fn create(
             false,
         );
         push(json!({"type": "message_stop"}), false);
-        let delays = shared.config().delays;
+        let delays = shared.lock().config.delays;
         Ok(sse::stream(&shared, uri.path(), FLAVOR, delays, events))
     } else {
         let object = json!({

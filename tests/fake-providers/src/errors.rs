@@ -1,12 +1,10 @@
 //! Each provider's error answers, and JSON body parsing.
 
-use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use fake_kit::StatusFault;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-
-use crate::state::{FaultKind, Shared};
 
 /// Whose conventions an answer follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,16 +112,12 @@ impl ApiError {
     }
 
     /// The answer a `Status` fault asks for.
-    pub(crate) fn from_fault(
-        flavor: Flavor,
-        status: u16,
-        retry_after: Option<u64>,
-        body: Option<String>,
-    ) -> Self {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    pub(crate) fn from_fault(flavor: Flavor, fault: StatusFault) -> Self {
+        let status =
+            StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut error = documented(flavor, status);
-        error.0.raw = body;
-        error.0.retry_after = retry_after;
+        error.0.raw = fault.body;
+        error.0.retry_after = fault.retry_after;
         error
     }
 }
@@ -243,25 +237,4 @@ impl IntoResponse for ApiError {
 /// Parses a JSON request body; anything unreadable is a 400 `invalid_request_error`.
 pub(crate) fn parse_json<T: DeserializeOwned>(flavor: Flavor, body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::invalid_request(flavor, format!("{e}")))
-}
-
-/// A 200 JSON answer, unless a `MalformedJson` fault is queued for `path`.
-pub(crate) fn json_reply(shared: &Shared, path: &str, value: &Value) -> Response {
-    let mut text = value.to_string();
-    if shared
-        .take_fault(path, |k| matches!(k, FaultKind::MalformedJson))
-        .is_some()
-    {
-        let mut cut = text.len() / 2;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("\"{");
-    }
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(text))
-        .unwrap_or_default()
 }

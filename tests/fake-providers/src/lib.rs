@@ -1,15 +1,16 @@
 //! Fake OpenAI (Responses API) and Anthropic (Messages API) servers on one port, for tests and
 //! demo mode: deterministic "model" replies, stored conversations (OpenAI), injectable faults
-//! and request recording. It imports nothing from the proxy; it mirrors the structure of
-//! `tests/fake-xai` (copied patterns, not shared code).
+//! and request recording. It imports nothing from the proxy; the scaffolding it shares with
+//! `tests/fake-xai` (binding, the gate and fault queue, the SSE writer, `/_control`, the toy
+//! model, `main`) is in `tests/fake-kit`.
 //!
 //! Layout:
-//! - `server`: binding, the router, the gate every API request passes (record, status faults,
-//!   auth) and the [`FakeProviders`] handle
-//! - `state`: public knobs ([`FakeConfig`], [`Fault`], records) and the shared mutable state
-//! - `errors`: each provider's error bodies; `reply`: the deterministic "model" and tokens
+//! - `server`: the router, authentication and the [`FakeProviders`] handle
+//! - `state`: public knobs ([`FakeConfig`], [`Fault`], records) and what the kit needs to know
+//!   (what to record, how to refuse)
+//! - `errors`: each provider's error bodies; `reply`: token counts and `max_tokens` cuts
 //! - `openai`: `POST /openai/v1/responses`; `anthropic`: `POST /anthropic/v1/messages`
-//! - `sse`: stream writer and stream faults; `control`: the `/_control` test channel
+//! - `sse`: each provider's stream framing and error event
 //!
 //! Base URLs: `http://ADDR/openai/v1` (what `OPENAI_BASE_URL` points at) and
 //! `http://ADDR/anthropic/v1` (`ANTHROPIC_BASE_URL`). Fault paths are the full request paths,
@@ -41,7 +42,6 @@
 //!   answer or stream on that path.
 
 mod anthropic;
-mod control;
 mod errors;
 mod openai;
 mod reply;

@@ -1,7 +1,6 @@
 //! The `fake-providers` binary: flags with `FAKE_PROVIDERS_*` twins, a `listening on` line,
 //! serve until signal.
 
-use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 
 use clap::Parser;
@@ -36,14 +35,6 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
     let args = Args::parse();
     let config = FakeConfig {
         openai_api_key: args.openai_api_key,
@@ -53,37 +44,13 @@ async fn main() -> anyhow::Result<()> {
             per_delta_ms: args.per_delta_ms,
         },
     };
-    let fake = FakeProviders::start_on(args.listen, config)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
-    let mut stdout = std::io::stdout();
-    writeln!(stdout, "listening on http://{}", fake.addr())?;
-    writeln!(stdout, "OpenAI base URL:    {}", fake.openai_base_url())?;
-    writeln!(stdout, "Anthropic base URL: {}", fake.anthropic_base_url())?;
-    stdout.flush()?;
-    shutdown_signal().await;
-    tracing::info!("shutting down");
-    fake.shutdown().await;
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let banner = |fake: &FakeProviders| {
+        vec![
+            format!("listening on http://{}", fake.addr()),
+            format!("OpenAI base URL:    {}", fake.openai_base_url()),
+            format!("Anthropic base URL: {}", fake.anthropic_base_url()),
+        ]
     };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
+    let start = FakeProviders::start_on(args.listen, config);
+    fake_kit::cli::run(args.listen, start, banner, FakeProviders::shutdown).await
 }

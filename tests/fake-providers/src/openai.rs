@@ -7,29 +7,28 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
+use fake_kit::json_reply;
+use fake_kit::sse::{self, SseEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::errors::{ApiError, Flavor, json_reply, parse_json};
-use crate::reply::{self, Content, Turn, count_tokens, prompt_tokens, truncate, word_chunks};
-use crate::sse::{self, SseEvent};
-use crate::state::{Shared, now_unix};
+use crate::errors::{ApiError, Flavor, parse_json};
+use crate::reply::{
+    self, MessageContent, Turn, count_tokens, prompt_tokens, truncate, word_chunks,
+};
+use crate::state::Shared;
 
 const FLAVOR: Flavor = Flavor::OpenAi;
 
+/// Missing `Option` fields are `None`: serde needs no `#[serde(default)]` for them.
 #[derive(Debug, Deserialize)]
 struct CreateRequest {
     model: Option<String>,
     input: Input,
-    #[serde(default)]
     instructions: Option<String>,
-    #[serde(default)]
     previous_response_id: Option<String>,
-    #[serde(default)]
     store: Option<bool>,
-    #[serde(default)]
     stream: Option<bool>,
-    #[serde(default)]
     max_output_tokens: Option<u64>,
 }
 
@@ -45,7 +44,7 @@ struct InputItem {
     #[serde(default)]
     role: Option<String>,
     #[serde(default)]
-    content: Option<Content>,
+    content: Option<MessageContent>,
 }
 
 pub(crate) async fn create(
@@ -102,11 +101,11 @@ pub(crate) async fn create(
         incomplete,
         input_tokens,
         output_tokens,
-        created_at: now_unix(),
+        created_at: fake_kit::now_unix(),
         request: &req,
     };
     if req.stream.unwrap_or(false) {
-        let delays = shared.config().delays;
+        let delays = shared.lock().config.delays;
         Ok(sse::stream(
             &shared,
             uri.path(),

@@ -1,25 +1,20 @@
-//! The fake's public knobs (config, faults, records) and the shared mutable state behind them.
+//! The fake's public knobs (config, faults, records) and the shared state behind them.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::collections::HashMap;
+use std::ops::Deref;
 
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use fake_kit::reply::Turn;
+use fake_kit::{Core, Recorded, StatusFault, header_pairs};
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
 
-use crate::reply::Turn;
+use crate::errors::{ApiError, Flavor};
 
-/// Artificial latency, all in milliseconds; zero means "as fast as possible".
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Delays {
-    /// Before the first text delta of a stream.
-    pub first_token_ms: u64,
-    /// Between consecutive text deltas.
-    pub per_delta_ms: u64,
-}
+/// Artificial latency of text streams, in milliseconds; zero means "as fast as possible".
+pub type Delays = fake_kit::sse::Pace;
 
-/// Everything the fake needs at start; [`crate::FakeProviders::reset`] returns to this.
+/// Everything the fake needs at start; a reset ([`fake_kit::Server::reset`]) returns to this.
 #[derive(Clone, Debug)]
 pub struct FakeConfig {
     /// The only OpenAI key accepted (`Authorization: Bearer`).
@@ -39,43 +34,14 @@ impl Default for FakeConfig {
     }
 }
 
-/// A queued misbehaviour: applies to the next `times` requests to `path` it can apply to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fault {
-    /// Exact request path (`/openai/v1/responses`, `/anthropic/v1/messages`) or `*`.
-    pub path: String,
-    #[serde(default = "one")]
-    pub times: u32,
-    pub kind: FaultKind,
-}
+/// A queued misbehaviour; `path` is `/openai/v1/responses`, `/anthropic/v1/messages` or `*`.
+pub type Fault = fake_kit::Fault<FaultKind>;
 
-fn one() -> u32 {
-    1
-}
+/// The misbehaviours the fake can be told to show: the kit's HTTP ones, as the fake x.ai's.
+pub use fake_kit::FaultKind;
 
-/// The misbehaviours the fake can be told to show (the same set as the fake x.ai's HTTP ones).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FaultKind {
-    /// Answer with this status; `body` defaults to the provider's documented error body.
-    Status {
-        status: u16,
-        #[serde(default)]
-        retry_after: Option<u64>,
-        #[serde(default)]
-        body: Option<String>,
-    },
-    /// Sleep before sending status and headers.
-    SlowFirstByte { ms: u64 },
-    /// SSE: send `after_events` events, then pause `ms` before continuing.
-    StallMidStream { after_events: u32, ms: u64 },
-    /// SSE: send `after_events` events, then cut the body without terminating it.
-    DropMidStream { after_events: u32 },
-    /// JSON: 200 with truncated JSON; SSE: one `data:` line of invalid JSON mid-stream.
-    MalformedJson,
-    /// SSE: send `after_events` events, then the provider's `error` event, then end.
-    MidStreamError { after_events: u32 },
-}
+/// How the SSE streams the fake started have ended so far.
+pub use fake_kit::StreamOutcomes;
 
 /// One HTTP request as received, recorded even when the fake rejected it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,112 +52,86 @@ pub struct RecordedRequest {
     pub body: String,
 }
 
-/// How the SSE streams the fake started have ended so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StreamOutcomes {
-    /// Written to the end (including streams a fault cut short on purpose).
-    pub completed: u64,
-    /// The client went away before the stream's end.
-    pub abandoned: u64,
-}
-
-/// Everything that changes while the fake runs.
-#[derive(Debug)]
-pub(crate) struct Inner {
-    pub config: FakeConfig,
-    pub faults: VecDeque<Fault>,
-    pub requests: Vec<RecordedRequest>,
-    /// OpenAI stored responses: id -> the conversation up to and including that reply.
-    pub responses: HashMap<String, Vec<Turn>>,
-    pub streams: StreamOutcomes,
-}
-
-impl Inner {
-    fn new(config: FakeConfig) -> Self {
-        Self {
-            config,
-            faults: VecDeque::new(),
-            requests: Vec::new(),
-            responses: HashMap::new(),
-            streams: StreamOutcomes::default(),
-        }
+impl Recorded for RecordedRequest {
+    fn path(&self) -> &str {
+        &self.path
     }
 }
 
-#[derive(Debug)]
-pub(crate) struct Shared {
-    initial: FakeConfig,
-    inner: Mutex<Inner>,
-    pub shutdown: watch::Sender<bool>,
+/// The fake's own state; the kit's [`Core`] keeps it next to faults and records.
+#[derive(Clone, Debug)]
+pub struct Inner {
+    pub(crate) config: FakeConfig,
+    /// OpenAI stored responses: id -> the conversation up to and including that reply.
+    pub(crate) responses: HashMap<String, Vec<Turn>>,
 }
 
-/// Long sleeps are capped so `Instant` arithmetic cannot overflow.
-const MAX_SLEEP_MS: u64 = 10 * 365 * 24 * 3600 * 1000;
+/// What every handler shares. `pub` only because [`crate::FakeProviders`] derefs to
+/// `fake_kit::Server<Shared>`; the module is private.
+#[derive(Debug)]
+pub struct Shared {
+    core: Core<Shared>,
+}
 
 impl Shared {
     pub(crate) fn new(config: FakeConfig) -> Self {
-        Self {
-            initial: config.clone(),
-            inner: Mutex::new(Inner::new(config)),
-            shutdown: watch::Sender::new(false),
-        }
-    }
-
-    /// A panicking handler must not take the whole fake down with a poisoned lock.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn config(&self) -> FakeConfig {
-        self.lock().config.clone()
-    }
-
-    pub(crate) fn reset(&self) {
-        *self.lock() = Inner::new(self.initial.clone());
-    }
-
-    pub(crate) fn inject(&self, fault: Fault) {
-        if fault.times > 0 {
-            self.lock().faults.push_back(fault);
-        }
-    }
-
-    /// Consumes one use of the first queued fault for `path` whose kind `applies` here.
-    pub(crate) fn take_fault(
-        &self,
-        path: &str,
-        applies: impl Fn(&FaultKind) -> bool,
-    ) -> Option<FaultKind> {
-        let mut inner = self.lock();
-        let index = inner
-            .faults
-            .iter()
-            .position(|f| (f.path == path || f.path == "*") && applies(&f.kind))?;
-        let fault = inner.faults.get_mut(index)?;
-        let kind = fault.kind.clone();
-        fault.times -= 1;
-        if fault.times == 0 {
-            inner.faults.remove(index);
-        }
-        Some(kind)
-    }
-
-    /// Sleeps `ms`, returning early (false) when the fake shuts down.
-    pub(crate) async fn pause(&self, ms: u64) -> bool {
-        if ms == 0 {
-            return true;
-        }
-        let mut stop = self.shutdown.subscribe();
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_millis(ms.min(MAX_SLEEP_MS))) => true,
-            _ = stop.wait_for(|s| *s) => false,
-        }
+        let core = Core::new(Inner {
+            config,
+            responses: HashMap::new(),
+        });
+        Self { core }
     }
 }
 
-/// Seconds since the Unix epoch.
-pub(crate) fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+impl Deref for Shared {
+    type Target = Core<Shared>;
+
+    fn deref(&self) -> &Core<Shared> {
+        &self.core
+    }
+}
+
+/// The gate knows the providers' paths only; anything else is the router's 404.
+fn flavor(parts: &Parts) -> Flavor {
+    Flavor::of(parts.uri.path()).unwrap_or(Flavor::OpenAi)
+}
+
+impl fake_kit::Fake for Shared {
+    type State = Inner;
+    type Kind = FaultKind;
+    type Request = RecordedRequest;
+    type Delays = Delays;
+    const NAME: &'static str = "fake-providers";
+
+    /// Only the two providers' prefixes; other paths are the router's plain 404.
+    fn gated(path: &str) -> bool {
+        Flavor::of(path).is_some()
+    }
+
+    fn record(parts: &Parts, body: &[u8]) -> RecordedRequest {
+        RecordedRequest {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            headers: header_pairs(&parts.headers),
+            body: String::from_utf8_lossy(body).into_owned(),
+        }
+    }
+
+    fn set_delays(state: &mut Inner, delays: Delays) {
+        state.config.delays = delays;
+    }
+
+    fn unreadable(&self, parts: &Parts) -> Response {
+        ApiError::invalid_request(flavor(parts), "The request body could not be read.")
+            .into_response()
+    }
+
+    fn refuse(&self, parts: &Parts, _body: &[u8], fault: StatusFault) -> Response {
+        ApiError::from_fault(flavor(parts), fault).into_response()
+    }
+
+    fn unauthorized(&self, parts: &Parts) -> Option<Response> {
+        let checked = crate::server::authorize(self, flavor(parts), parts);
+        checked.err().map(IntoResponse::into_response)
+    }
 }

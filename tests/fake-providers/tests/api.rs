@@ -40,6 +40,11 @@ fn anthropic(
     req
 }
 
+/// Sends and unwraps: these tests are about the answer, not the transport.
+async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
+    request.send().await.unwrap()
+}
+
 /// `data:` payloads of an SSE body, with their `event:` names.
 fn sse(body: &str) -> Vec<(String, Value)> {
     body.split("\n\n")
@@ -62,11 +67,9 @@ fn sse(body: &str) -> Vec<(String, Value)> {
 async fn openai_rejects_missing_and_wrong_keys_with_its_error_shape() {
     let (fake, http) = start().await;
     for key in [None, Some("sk-wrong")] {
-        let resp = openai(&http, &fake, key)
-            .json(&json!({"model": "gpt-4.1-mini", "input": "hi"}))
-            .send()
-            .await
-            .unwrap();
+        let resp =
+            send(openai(&http, &fake, key).json(&json!({"model": "gpt-4.1-mini", "input": "hi"})))
+                .await;
         assert_eq!(resp.status(), 401);
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["error"]["type"], "invalid_request_error");
@@ -92,11 +95,10 @@ async fn openai_remembers_stored_conversations_and_uses_resp_ids() {
         second["output"][0]["content"][0]["text"],
         "Your name is Alice."
     );
-    let unknown = openai(&http, &fake, key.as_deref())
-        .json(&json!({"model": "gpt-4.1-mini", "input": "x", "previous_response_id": "resp_nope"}))
-        .send()
-        .await
-        .unwrap();
+    let unknown = send(openai(&http, &fake, key.as_deref()).json(
+        &json!({"model": "gpt-4.1-mini", "input": "x", "previous_response_id": "resp_nope"}),
+    ))
+    .await;
     assert_eq!(unknown.status(), 400);
 }
 
@@ -139,11 +141,7 @@ async fn anthropic_needs_its_key_and_version_headers() {
         (Some(good.as_str()), false, 400),
         (Some(good.as_str()), true, 200),
     ] {
-        let resp = anthropic(&http, &fake, key, version)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let resp = send(anthropic(&http, &fake, key, version).json(&body)).await;
         assert_eq!(resp.status(), status, "{key:?} {version}");
         if status == 401 {
             let err: Value = resp.json().await.unwrap();
@@ -151,13 +149,10 @@ async fn anthropic_needs_its_key_and_version_headers() {
             assert_eq!(err["error"]["type"], "authentication_error");
         }
     }
-    let no_max = anthropic(&http, &fake, Some(&good), true)
-        .json(
-            &json!({"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "hi"}]}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let no_max = send(anthropic(&http, &fake, Some(&good), true).json(
+        &json!({"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "hi"}]}),
+    ))
+    .await;
     assert_eq!(no_max.status(), 400);
 }
 

@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use fake_kit::sse::{self, SseEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -14,7 +15,7 @@ use crate::errors::{ApiError, json_reply, parse_json};
 use crate::models::{self, Model, count_tokens, truncate_tokens, word_chunks};
 use crate::reply::{self, MessageContent, Turn};
 use crate::server::check_model_acl;
-use crate::sse::{self, Flavor, SseEvent};
+use crate::sse::Flavor;
 use crate::state::{Deferred, Shared, now_unix};
 
 #[derive(Debug, Deserialize)]
@@ -130,7 +131,7 @@ pub(crate) async fn create(
         &shared,
         uri.path(),
         Flavor::Chat,
-        delays,
+        delays.pace(),
         completion.chunks(include_usage),
     ))
 }

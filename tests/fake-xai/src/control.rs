@@ -1,37 +1,22 @@
-//! The unauthenticated, unrecorded `/_control` test channel: faults, delays, key state, records.
+//! This fake's own `/_control` routes (SSE framing, key state, deferred polls, WebSocket
+//! records), next to the kit's (faults, delays, requests, streams, reset).
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::state::{ApiKeyState, Delays, Fault, RecordedRequest, RecordedWs, Shared};
+use crate::state::{ApiKeyState, RecordedWs, Shared};
 
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/_control/faults", post(add_fault))
-        .route("/_control/delays", put(set_delays))
         .route("/_control/sse", put(set_sse))
         .route("/_control/api-key", put(set_api_key))
         .route("/_control/deferred", put(set_deferred))
-        .route("/_control/requests", get(requests))
         .route("/_control/ws", get(ws))
-        .route("/_control/streams", get(streams))
-        .route("/_control/reset", post(reset))
-        .with_state(shared)
-}
-
-async fn add_fault(State(shared): State<Arc<Shared>>, Json(fault): Json<Fault>) -> StatusCode {
-    shared.inject(fault);
-    StatusCode::NO_CONTENT
-}
-
-async fn set_delays(State(shared): State<Arc<Shared>>, Json(delays): Json<Delays>) -> StatusCode {
-    shared.lock().config.delays = delays;
-    StatusCode::NO_CONTENT
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,19 +53,6 @@ async fn set_deferred(
     StatusCode::NO_CONTENT
 }
 
-async fn requests(State(shared): State<Arc<Shared>>) -> Json<Vec<RecordedRequest>> {
-    Json(shared.lock().requests.clone())
-}
-
-async fn streams(State(shared): State<Arc<Shared>>) -> Json<crate::state::StreamOutcomes> {
-    Json(shared.lock().streams)
-}
-
 async fn ws(State(shared): State<Arc<Shared>>) -> Json<Vec<RecordedWs>> {
     Json(shared.lock().ws.iter().map(|(_, ws)| ws.clone()).collect())
-}
-
-async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
-    shared.reset();
-    StatusCode::NO_CONTENT
 }

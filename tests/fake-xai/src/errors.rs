@@ -1,12 +1,12 @@
 //! x.ai's REST error answers (flat `{"code","error"}`, plain-text 415/422) and JSON parsing.
 
-use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use fake_kit::StatusFault;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::state::{FaultKind, Shared};
+pub(crate) use fake_kit::json_reply;
 
 /// An error answer exactly as x.ai shapes it.
 #[derive(Debug)]
@@ -92,15 +92,10 @@ impl ApiError {
     }
 
     /// The answer a `Status` fault asks for.
-    pub(crate) fn from_fault(
-        status: u16,
-        retry_after: Option<u64>,
-        body: Option<String>,
-        team_id: &uuid::Uuid,
-        model: &str,
-    ) -> Self {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut error = match body {
+    pub(crate) fn from_fault(fault: StatusFault, team_id: &uuid::Uuid, model: &str) -> Self {
+        let status =
+            StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut error = match fault.body {
             Some(raw) => Self {
                 status,
                 body: ErrorBody::Raw(raw),
@@ -108,7 +103,7 @@ impl ApiError {
             },
             None => documented(status, team_id, model),
         };
-        error.retry_after = retry_after;
+        error.retry_after = fault.retry_after;
         error
     }
 }
@@ -207,40 +202,4 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
         return Err(ApiError::unsupported_media_type());
     }
     serde_json::from_slice(body).map_err(ApiError::unprocessable)
-}
-
-/// A 200 JSON answer, unless a `MalformedJson` fault is queued for `path`.
-pub(crate) fn json_reply(shared: &Shared, path: &str, value: &Value) -> Response {
-    json_reply_with(shared, path, StatusCode::OK, value)
-}
-
-pub(crate) fn json_reply_with(
-    shared: &Shared,
-    path: &str,
-    status: StatusCode,
-    value: &Value,
-) -> Response {
-    let mut text = value.to_string();
-    if shared
-        .take_fault(path, |k| matches!(k, FaultKind::MalformedJson))
-        .is_some()
-    {
-        // Cut mid-document so no JSON parser accepts it.
-        let mut cut = text.len() / 2;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("\"{");
-        return Response::builder()
-            .status(StatusCode::OK)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(text))
-            .unwrap_or_default();
-    }
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(text))
-        .unwrap_or_default()
 }

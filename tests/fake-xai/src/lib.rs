@@ -2,15 +2,18 @@
 //! "model" replies, tone (or espeak-ng) audio, stored conversations, and injectable faults.
 //! It imports nothing from the proxy.
 //!
+//! The scaffolding it shares with `tests/fake-providers` (binding, the gate and fault queue, the
+//! SSE writer, `/_control`, the toy model and tokenizer, `main`) is in `tests/fake-kit`.
+//!
 //! Layout:
-//! - `server`: binding, the router, the gate every `/v1` request passes (record, status faults,
-//!   auth, key state, ACLs) and the [`FakeXai`] handle
-//! - `state`: public knobs ([`FakeConfig`], [`Fault`], records) and the shared mutable state
+//! - `server`: the router, what the kit's gate asks of this fake (records, status faults, auth,
+//!   key state, ACLs) and the [`FakeXai`] handle
+//! - `state`: public knobs ([`FakeConfig`], [`Fault`], records) and the shared state
 //! - `errors`: x.ai error bodies and JSON body parsing (415 / 422 plain text)
-//! - `models`: model catalogue, prices, toy tokenizer; `reply`: the deterministic "model"
-//! - `responses`, `chat`, `account`: the REST text endpoints; `sse`: stream writer and stream faults
+//! - `models`: model catalogue, prices; `reply`: the kit's "model" as Grok, reasoning summaries
+//! - `responses`, `chat`, `account`: the REST text endpoints; `sse`: x.ai's stream framing
 //! - `realtime`: client secrets and the voice-agent WebSocket; `tts`: REST and streaming TTS, voices
-//! - `audio`: tone, espeak-ng, WAV, resampling; `control`: the `/_control` test channel
+//! - `audio`: tone, espeak-ng, WAV, resampling; `control`: this fake's own `/_control` routes
 //!
 //! Where the spec leaves a choice open (UNCONFIRMED items), the fake takes the strict or the
 //! documented-example reading:

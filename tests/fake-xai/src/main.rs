@@ -1,6 +1,5 @@
 //! The `fake-xai` binary: flags with `FAKE_XAI_*` twins, a `listening on` line, serve until signal.
 
-use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 
 use clap::{Parser, ValueEnum};
@@ -44,62 +43,32 @@ struct Args {
     deferred_polls_pending: u32,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
-    let args = Args::parse();
-    let config = FakeConfig {
-        api_key: args.api_key,
-        delays: Delays {
-            first_token_ms: args.first_token_ms,
-            per_delta_ms: args.per_delta_ms,
-            tts_first_audio_ms: args.tts_first_audio_ms,
-            tts_per_chunk_ms: args.tts_per_chunk_ms,
-        },
-        speech: match args.speech {
-            Speech::Tone => SpeechMode::Tone,
-            Speech::Espeak => SpeechMode::Espeak,
-        },
-        sse_event_lines: args.sse_event_lines,
-        sse_done: args.sse_done,
-        deferred_polls_pending: args.deferred_polls_pending,
-    };
-    let fake = FakeXai::start_on(args.listen, config)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
-    let mut stdout = std::io::stdout();
-    writeln!(stdout, "listening on http://{}", fake.addr())?;
-    stdout.flush()?;
-    shutdown_signal().await;
-    tracing::info!("shutting down");
-    fake.shutdown().await;
-    Ok(())
+impl From<Args> for FakeConfig {
+    fn from(args: Args) -> Self {
+        FakeConfig {
+            api_key: args.api_key,
+            delays: Delays {
+                first_token_ms: args.first_token_ms,
+                per_delta_ms: args.per_delta_ms,
+                tts_first_audio_ms: args.tts_first_audio_ms,
+                tts_per_chunk_ms: args.tts_per_chunk_ms,
+            },
+            speech: match args.speech {
+                Speech::Tone => SpeechMode::Tone,
+                Speech::Espeak => SpeechMode::Espeak,
+            },
+            sse_event_lines: args.sse_event_lines,
+            sse_done: args.sse_done,
+            deferred_polls_pending: args.deferred_polls_pending,
+        }
+    }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let listen = args.listen;
+    let start = FakeXai::start_on(listen, args.into());
+    let banner = |fake: &FakeXai| vec![format!("listening on http://{}", fake.addr())];
+    fake_kit::cli::run(listen, start, banner, FakeXai::shutdown).await
 }

@@ -1,5 +1,7 @@
-//! The models the fake knows (ids, aliases, prices), its toy tokenizer, and usage cost.
+//! The models the fake knows (ids, aliases, prices) and usage cost; the toy tokenizer is the
+//! kit's.
 
+pub(crate) use fake_kit::tokenizer::{count_tokens, fnv1a, tokenize, truncate_tokens, word_chunks};
 use serde_json::{Value, json};
 
 /// A language model as the fake serves it. Prices are USD cents per 100 million tokens (spec §4),
@@ -125,118 +127,9 @@ impl Model {
     }
 }
 
-/// One token of the fake tokenizer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Token {
-    pub id: u32,
-    pub text: String,
-}
-
-/// Splits text into words (with their leading whitespace) and single punctuation characters
-/// (also with leading whitespace); concatenating the tokens gives the text back.
-pub(crate) fn tokenize(text: &str) -> Vec<Token> {
-    let mut pieces: Vec<String> = Vec::new();
-    let mut pending = String::new();
-    let mut word = String::new();
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if word.is_empty() {
-                word = std::mem::take(&mut pending);
-            }
-            word.push(c);
-            continue;
-        }
-        if !word.is_empty() {
-            pieces.push(std::mem::take(&mut word));
-        }
-        if c.is_whitespace() {
-            pending.push(c);
-        } else {
-            let mut piece = std::mem::take(&mut pending);
-            piece.push(c);
-            pieces.push(piece);
-        }
-    }
-    if !word.is_empty() {
-        pieces.push(word);
-    }
-    if !pending.is_empty() {
-        pieces.push(pending);
-    }
-    pieces
-        .into_iter()
-        .map(|text| Token {
-            id: fnv1a(text.as_bytes()) % 131_072,
-            text,
-        })
-        .collect()
-}
-
-pub(crate) fn count_tokens(text: &str) -> u64 {
-    tokenize(text).len() as u64
-}
-
-/// The first `n` tokens of `text`, joined back.
-pub(crate) fn truncate_tokens(text: &str, n: u64) -> String {
-    tokenize(text)
-        .into_iter()
-        .take(usize::try_from(n).unwrap_or(usize::MAX))
-        .map(|t| t.text)
-        .collect()
-}
-
-/// Stream chunks of "a word or so": each starts at a whitespace boundary and keeps its leading
-/// whitespace, so the chunks concatenate to exactly `text`.
-pub(crate) fn word_chunks(text: &str) -> Vec<String> {
-    let mut chunks = Vec::new();
-    let mut current = String::new();
-    let mut in_word = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            if in_word {
-                chunks.push(std::mem::take(&mut current));
-                in_word = false;
-            }
-        } else {
-            in_word = true;
-        }
-        current.push(c);
-    }
-    if !current.is_empty() {
-        chunks.push(current);
-    }
-    chunks
-}
-
-/// Deterministic across runs and platforms, unlike `DefaultHasher`.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5_u32, |hash, b| {
-        (hash ^ u32::from(*b)).wrapping_mul(0x0100_0193)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_concatenate_back_to_the_text() {
-        let text = "Hello world! What's \"up\"?  ";
-        let tokens = tokenize(text);
-        let joined: String = tokens.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(joined, text);
-        assert_eq!(tokens[0].text, "Hello");
-        assert_eq!(tokens[1].text, " world");
-        assert_eq!(tokens[2].text, "!");
-    }
-
-    #[test]
-    fn word_chunks_concatenate_back_to_the_text() {
-        let text = "You said: \"hi\".  Bye";
-        let chunks = word_chunks(text);
-        assert_eq!(chunks.concat(), text);
-        assert_eq!(chunks, vec!["You", " said:", " \"hi\".", "  Bye"]);
-    }
 
     #[test]
     fn aliases_resolve() {

@@ -149,7 +149,7 @@ impl Session {
                    "conversation": {"id": conversation_id, "object": "realtime.conversation"}}),
         )
         .await?;
-        let mut stop = self.shared.shutdown.subscribe();
+        let mut stop = self.shared.stopping();
         loop {
             let message = tokio::select! {
                 m = socket.recv() => m,

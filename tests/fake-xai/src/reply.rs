@@ -1,76 +1,11 @@
-//! "The model": deterministic replies and reasoning summaries computed from a conversation.
+//! "The model" is the kit's, standing in for Grok; here is what only x.ai's models add.
 
-use serde::{Deserialize, Serialize};
-
-/// One message of a conversation, reduced to what the fake model reads.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Turn {
-    /// `system`, `developer`, `user` or `assistant`.
-    pub role: String,
-    pub text: String,
-}
-
-impl Turn {
-    pub(crate) fn new(role: &str, text: impl Into<String>) -> Self {
-        Self {
-            role: role.to_owned(),
-            text: text.into(),
-        }
-    }
-}
-
-/// A message `content`: a plain string or a list of typed parts (only their text is read).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub(crate) enum MessageContent {
-    Text(String),
-    Parts(Vec<ContentPart>),
-}
-
-/// One content part; images and files carry no text and are ignored by the fake model.
-#[derive(Clone, Debug, Deserialize)]
-pub(crate) struct ContentPart {
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub text: Option<String>,
-}
-
-impl MessageContent {
-    pub(crate) fn text(&self) -> String {
-        match self {
-            Self::Text(text) => text.clone(),
-            Self::Parts(parts) => parts
-                .iter()
-                .filter(|p| !p.kind.is_empty())
-                .filter_map(|p| p.text.as_deref())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        }
-    }
-}
+use fake_kit::reply::quote;
+pub(crate) use fake_kit::reply::{MessageContent, Turn};
 
 /// The reply to the last user message of `conversation`.
 pub(crate) fn reply(conversation: &[Turn]) -> String {
-    let users: Vec<&Turn> = conversation.iter().filter(|t| t.role == "user").collect();
-    let Some((last, earlier)) = users.split_last() else {
-        return "Hello! I'm the offline stand-in for Grok. Say something and I'll answer.".into();
-    };
-    if let Some(scripted) = scripted_reply(&last.text) {
-        return scripted;
-    }
-    if asks_for_name(&last.text) {
-        return match earlier.iter().rev().find_map(|t| told_name(&t.text)) {
-            Some(name) => format!("Your name is {name}."),
-            None => "You haven't told me your name yet.".into(),
-        };
-    }
-    format!(
-        "You said: \"{}\". I'm the offline stand-in for Grok, so my answers are canned. \
-         This is turn {} of our conversation.",
-        quote(&last.text),
-        users.len()
-    )
+    fake_kit::reply::reply(conversation, "Grok")
 }
 
 /// The reasoning summary a reasoning model shows before its reply.
@@ -84,82 +19,4 @@ pub(crate) fn reasoning_summary(conversation: &[Turn]) -> String {
         "The user wrote \"{}\". I am the offline fake, so I will answer with my canned reply.",
         quote(last)
     )
-}
-
-/// `[[reply: TEXT]]` lets tests script the exact reply.
-fn scripted_reply(text: &str) -> Option<String> {
-    let start = text.find("[[reply:")? + "[[reply:".len();
-    let len = text[start..].find("]]")?;
-    Some(text[start..start + len].trim().to_owned())
-}
-
-fn asks_for_name(text: &str) -> bool {
-    let lower = text.to_lowercase().replace('’', "'");
-    ["what's my name", "what is my name", "whats my name"]
-        .iter()
-        .any(|q| lower.contains(q))
-}
-
-/// The first word after "my name is", if the text says so.
-fn told_name(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
-    let at = lower.find("my name is ")? + "my name is ".len();
-    // Lower-casing can change byte lengths for some scripts; fall back to no name then.
-    let rest = text.get(at..)?;
-    let name: String = rest
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '\'')
-        .collect();
-    (!name.is_empty()).then_some(name)
-}
-
-/// The user's words as quoted back: one line, at most 120 characters.
-fn quote(text: &str) -> String {
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 120 {
-        let cut: String = one_line.chars().take(117).collect();
-        format!("{cut}...")
-    } else {
-        one_line
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scripted_reply_is_verbatim() {
-        let c = [Turn::new(
-            "user",
-            "please [[reply: One. Two! <b>x</b>]] thanks",
-        )];
-        assert_eq!(reply(&c), "One. Two! <b>x</b>");
-    }
-
-    #[test]
-    fn remembers_the_name() {
-        let c = [
-            Turn::new("user", "Hi, my name is Alice."),
-            Turn::new("assistant", "Hello"),
-            Turn::new("user", "What's my name?"),
-        ];
-        assert_eq!(reply(&c), "Your name is Alice.");
-        assert_eq!(reply(&c[2..]), "You haven't told me your name yet.");
-    }
-
-    #[test]
-    fn default_reply_quotes_and_counts_turns() {
-        let c = [
-            Turn::new("user", "one"),
-            Turn::new("assistant", "x"),
-            Turn::new("user", "hi"),
-        ];
-        assert_eq!(
-            reply(&c),
-            "You said: \"hi\". I'm the offline stand-in for Grok, so my answers are canned. \
-             This is turn 2 of our conversation."
-        );
-    }
 }

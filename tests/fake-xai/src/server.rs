@@ -1,106 +1,67 @@
-//! The running fake: binding, router, the `/v1` gate (record, faults, auth) and [`FakeXai`].
+//! The running fake: the router, what the kit's gate asks of this fake (records, status faults,
+//! auth, key state, ACLs) and [`FakeXai`].
 
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::http::{Method, header, request::Parts};
-use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use fake_kit::{LOCALHOST_ANY_PORT, Server, StatusFault, header_pairs};
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 use crate::errors::ApiError;
 use crate::state::{
-    ApiKeyState, Delays, FakeConfig, Fault, FaultKind, RecordedRequest, RecordedWs, Shared,
-    StreamOutcomes, now_unix,
+    ApiKeyState, Delays, FakeConfig, FaultKind, Inner, RecordedRequest, RecordedWs, Shared,
+    now_unix,
 };
 use crate::{account, chat, control, realtime, responses, tts};
 
-/// A running fake x.ai server; dropping it (or [`FakeXai::shutdown`]) stops it.
+/// A running fake x.ai server; dropping it (or [`FakeXai::shutdown`]) stops it. Faults, delays,
+/// records and reset are the kit's [`Server`] methods, reached through `Deref`.
 #[derive(Debug)]
 pub struct FakeXai {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    server: Option<JoinHandle<()>>,
+    server: Server<Shared>,
 }
 
 impl FakeXai {
     /// Starts on `127.0.0.1` with an OS-chosen port.
     pub async fn start(config: FakeConfig) -> anyhow::Result<FakeXai> {
-        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
+        Self::start_on(LOCALHOST_ANY_PORT, config).await
     }
 
     pub async fn start_on(addr: SocketAddr, config: FakeConfig) -> anyhow::Result<FakeXai> {
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(config));
-        let app = router(Arc::clone(&shared));
-        let mut stop = shared.shutdown.subscribe();
-        let server = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
-                .await;
-            if let Err(error) = served {
-                tracing::error!(%error, "fake-xai server stopped");
-            }
-        });
-        tracing::info!(%addr, "fake-xai listening");
-        Ok(FakeXai {
-            addr,
-            shared,
-            server: Some(server),
-        })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
+        let server = Server::start(addr, shared, api(), control::router()).await?;
+        Ok(FakeXai { server })
     }
 
     /// `http://127.0.0.1:PORT/v1`, what a client uses as its x.ai base URL.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
-    }
-
-    pub fn inject(&self, fault: Fault) {
-        self.shared.inject(fault);
-    }
-
-    pub fn set_delays(&self, d: Delays) {
-        self.shared.lock().config.delays = d;
+        format!("http://{}/v1", self.addr())
     }
 
     pub fn set_sse_framing(&self, event_lines: bool, done: bool) {
-        let mut inner = self.shared.lock();
+        let mut inner = self.shared().lock();
         inner.config.sse_event_lines = event_lines;
         inner.config.sse_done = done;
     }
 
     pub fn set_api_key_info(&self, info: ApiKeyState) {
-        self.shared.lock().key_state = info;
+        self.shared().lock().key_state = info;
     }
 
     /// How many polls of a new deferred completion answer 202 before it is ready.
     pub fn set_deferred_polls_pending(&self, polls: u32) {
-        self.shared.lock().config.deferred_polls_pending = polls;
-    }
-
-    /// Every `/v1` HTTP request received, in order, rejected ones included.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.lock().requests.clone()
+        self.shared().lock().config.deferred_polls_pending = polls;
     }
 
     /// Every WebSocket connection accepted, with the client's messages so far.
     pub fn ws_messages(&self) -> Vec<RecordedWs> {
-        self.shared
+        self.shared()
             .lock()
             .ws
             .iter()
@@ -108,48 +69,23 @@ impl FakeXai {
             .collect()
     }
 
-    /// How the SSE streams started so far have ended.
-    pub fn stream_outcomes(&self) -> StreamOutcomes {
-        self.shared.lock().streams
-    }
-
-    /// Number of recorded requests whose path is exactly `path`.
-    pub fn count(&self, path: &str) -> usize {
-        self.shared
-            .lock()
-            .requests
-            .iter()
-            .filter(|r| r.path == path)
-            .count()
-    }
-
-    /// Clears faults, records, stored responses and secrets; restores the start config.
-    pub fn reset(&self) {
-        self.shared.reset();
-    }
-
     /// Stops accepting, ends stalled streams and open sockets, and waits (briefly) for the server.
-    pub async fn shutdown(mut self) {
-        self.shared.shutdown.send_replace(true);
-        if let Some(mut server) = self.server.take()
-            && tokio::time::timeout(Duration::from_secs(2), &mut server)
-                .await
-                .is_err()
-        {
-            server.abort();
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 
-impl Drop for FakeXai {
-    fn drop(&mut self) {
-        self.shared.shutdown.send_replace(true);
+impl Deref for FakeXai {
+    type Target = Server<Shared>;
+
+    fn deref(&self) -> &Server<Shared> {
+        &self.server
     }
 }
 
-/// All routes: the x.ai API under `/v1` behind the gate, and the unauthenticated control channel.
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let v1 = Router::new()
+/// The x.ai API under `/v1`; the kit puts it behind the gate.
+fn api() -> Router<Arc<Shared>> {
+    Router::new()
         .route("/v1/responses", post(responses::create))
         .route(
             "/v1/responses/{id}",
@@ -172,69 +108,47 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/tts/voices", get(tts::voices))
         .route("/v1/tts/voices/{id}", get(tts::voice))
         .fallback(unknown_url)
-        .layer(from_fn_with_state(Arc::clone(&shared), gate))
-        .with_state(Arc::clone(&shared));
-    control::router(shared).merge(v1)
 }
 
 async fn unknown_url() -> ApiError {
     ApiError::not_found("The requested URL was not found on this server.")
 }
 
-/// Records the request, applies status faults, then authenticates, before any handler runs.
-async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 << 20).await else {
-        return ApiError::invalid_argument("The request body could not be read.").into_response();
-    };
-    let path = parts.uri.path().to_owned();
-    shared.lock().requests.push(RecordedRequest {
-        method: parts.method.to_string(),
-        path: path.clone(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: header_pairs(&parts.headers),
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    });
-    tracing::info!(method = %parts.method, %path, "request");
+impl fake_kit::Fake for Shared {
+    const NAME: &'static str = "fake-xai";
+    type State = Inner;
+    type Kind = FaultKind;
+    type Request = RecordedRequest;
+    type Delays = Delays;
 
-    match shared.take_fault(&path, |k| {
-        matches!(
-            k,
-            FaultKind::Status { .. } | FaultKind::SlowFirstByte { .. }
-        )
-    }) {
-        Some(FaultKind::Status {
-            status,
-            retry_after,
-            body,
-        }) => {
-            let model = model_hint(&parts, &bytes);
-            return ApiError::from_fault(status, retry_after, body, &shared.team_id, &model)
-                .into_response();
-        }
-        Some(FaultKind::SlowFirstByte { ms }) => {
-            shared.pause(ms).await;
-        }
-        _ => {}
+    fn set_delays(state: &mut Inner, delays: Delays) {
+        state.config.delays = delays;
     }
 
-    if let Err(error) = authorize(&shared, &parts) {
-        return error.into_response();
+    fn record(parts: &Parts, body: &[u8]) -> RecordedRequest {
+        RecordedRequest {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: header_pairs(&parts.headers),
+            body: String::from_utf8_lossy(body).into_owned(),
+        }
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
-}
 
-pub(crate) fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect()
+    fn unreadable(&self, _parts: &Parts) -> Response {
+        ApiError::invalid_argument("The request body could not be read.").into_response()
+    }
+
+    fn refuse(&self, parts: &Parts, body: &[u8], fault: StatusFault) -> Response {
+        let model = model_hint(parts, body);
+        ApiError::from_fault(fault, &self.team_id, &model).into_response()
+    }
+
+    fn unauthorized(&self, parts: &Parts) -> Option<Response> {
+        authorize(self, parts)
+            .err()
+            .map(IntoResponse::into_response)
+    }
 }
 
 /// The model a request is about, for the 429 message.

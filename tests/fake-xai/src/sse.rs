@@ -1,24 +1,7 @@
-//! Streams planned server-sent events, one flushed chunk each, with delays and stream faults.
+//! How x.ai frames its two kinds of stream, for the kit's SSE writer.
 
-use std::io;
-use std::sync::Arc;
-
-use axum::body::{Body, Bytes};
-use axum::http::{StatusCode, header};
-use axum::response::Response;
+use fake_kit::sse::SseStyle;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
-
-use crate::state::{Delays, FaultKind, Shared};
-
-/// One event to send.
-#[derive(Debug)]
-pub(crate) struct SseEvent {
-    pub data: Value,
-    /// Deltas are what the token delays apply to.
-    pub is_delta: bool,
-}
 
 /// Which API's conventions the stream follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,205 +12,43 @@ pub(crate) enum Flavor {
     Chat,
 }
 
-/// Starts streaming `events` and returns the response at once; a fault for `path` is taken
-/// from the queue now, so it belongs to this request.
-pub(crate) fn stream(
-    shared: &Arc<Shared>,
-    path: &str,
-    flavor: Flavor,
-    delays: Delays,
-    events: Vec<SseEvent>,
-) -> Response {
-    let fault = shared.take_fault(path, |k| {
+impl SseStyle for Flavor {
+    fn event_lines(self) -> bool {
         matches!(
-            k,
-            FaultKind::StallMidStream { .. }
-                | FaultKind::DropMidStream { .. }
-                | FaultKind::MalformedJson
-                | FaultKind::MidStreamError { .. }
+            self,
+            Flavor::Responses {
+                event_lines: true,
+                ..
+            }
         )
-    });
-    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(8);
-    let shared = Arc::clone(shared);
-    tokio::spawn(async move {
-        // A send error means the client went away; there is nobody left to write to.
-        let outcome = produce(&shared, flavor, delays, events, fault, &tx).await;
-        let mut inner = shared.lock();
-        match outcome {
-            Ok(()) => inner.streams.completed += 1,
-            Err(Gone) => inner.streams.abandoned += 1,
-        }
-    });
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "text/event-stream")
-        .header(header::CACHE_CONTROL, "no-cache")
-        .body(Body::from_stream(ReceiverStream::new(rx)))
-        .unwrap_or_default()
-}
-
-/// The client hung up.
-struct Gone;
-
-async fn send(tx: &mpsc::Sender<Result<Bytes, io::Error>>, frame: String) -> Result<(), Gone> {
-    tx.send(Ok(Bytes::from(frame))).await.map_err(|_| Gone)
-}
-
-fn frame(flavor: Flavor, data: &Value) -> String {
-    match flavor {
-        Flavor::Responses {
-            event_lines: true, ..
-        } => {
-            let name = data
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("message");
-            format!("event: {name}\ndata: {data}\n\n")
-        }
-        _ => format!("data: {data}\n\n"),
     }
-}
 
-/// What a stream fault does at a given position.
-enum Action {
-    Stall(u64),
-    Drop,
-    Error,
-}
-
-/// The fault's action before event `position`; at the end of the stream, faults positioned at
-/// or past the end fire too, so a test can target "after everything".
-fn action_at(fault: Option<&FaultKind>, position: u32, at_end: bool) -> Option<Action> {
-    let hits = |after: u32| after == position || (at_end && after >= position);
-    match fault? {
-        FaultKind::StallMidStream { after_events, ms } if hits(*after_events) => {
-            Some(Action::Stall(*ms))
+    fn done(self) -> bool {
+        match self {
+            Flavor::Responses { done, .. } => done,
+            Flavor::Chat => true,
         }
-        FaultKind::DropMidStream { after_events } if hits(*after_events) => Some(Action::Drop),
-        FaultKind::MidStreamError { after_events } if hits(*after_events) => Some(Action::Error),
-        _ => None,
     }
-}
 
-/// Sleeps, ending the stream early when the fake shuts down or the client hangs up (so a
-/// "forever" stall does not outlive its client).
-async fn wait(
-    shared: &Shared,
-    ms: u64,
-    tx: &mpsc::Sender<Result<Bytes, io::Error>>,
-) -> Result<(), Gone> {
-    if ms == 0 {
-        return Ok(());
+    fn error_event(self, sequence_number: u64) -> Value {
+        match self {
+            Flavor::Responses { .. } => json!({
+                "type": "error",
+                "code": "internal_error",
+                "message": "The fake x.ai was told to fail this stream.",
+                "param": null,
+                "sequence_number": sequence_number,
+            }),
+            // Chat streams have no documented error event; use the REST error body shape.
+            Flavor::Chat => json!({
+                "code": "internal",
+                "error": "The fake x.ai was told to fail this stream.",
+            }),
+        }
     }
-    tokio::select! {
-        slept = shared.pause(ms) => if slept { Ok(()) } else { Err(Gone) },
-        () = tx.closed() => Err(Gone),
-    }
-}
 
-/// Applies a fault action; `Err` ends the stream.
-async fn apply(
-    shared: &Shared,
-    flavor: Flavor,
-    action: Option<Action>,
-    position: u32,
-    tx: &mpsc::Sender<Result<Bytes, io::Error>>,
-) -> Result<(), Gone> {
-    match action {
-        Some(Action::Stall(ms)) => wait(shared, ms, tx).await,
-        Some(Action::Drop) => {
-            // Let hyper see an empty channel and flush the events already sent; an error
-            // queued right behind them would abort the connection with them still buffered.
-            wait(shared, 50, tx).await?;
-            // An error from the body stream makes hyper abort the connection without the
-            // terminating chunk, which is what a dropped upstream looks like.
-            let _ = tx
-                .send(Err(io::Error::other("fake-xai: dropped mid-stream")))
-                .await;
-            Err(Gone)
-        }
-        Some(Action::Error) => {
-            send(
-                tx,
-                frame(flavor, &mid_stream_error(flavor, u64::from(position))),
-            )
-            .await?;
-            Err(Gone)
-        }
-        None => Ok(()),
-    }
-}
-
-async fn produce(
-    shared: &Shared,
-    flavor: Flavor,
-    delays: Delays,
-    events: Vec<SseEvent>,
-    fault: Option<FaultKind>,
-    tx: &mpsc::Sender<Result<Bytes, io::Error>>,
-) -> Result<(), Gone> {
-    let malformed_at = matches!(fault, Some(FaultKind::MalformedJson)).then_some(events.len() / 2);
-    let mut deltas_sent = 0_u64;
-    for (index, event) in events.iter().enumerate() {
-        let position = u32::try_from(index).unwrap_or(u32::MAX);
-        apply(
-            shared,
-            flavor,
-            action_at(fault.as_ref(), position, false),
-            position,
-            tx,
-        )
-        .await?;
-        if malformed_at == Some(index) {
-            send(
-                tx,
-                "data: {\"type\":\"response.output_text.delta\",\"delta\":\n\n".to_owned(),
-            )
-            .await?;
-        }
-        if event.is_delta {
-            let ms = if deltas_sent == 0 {
-                delays.first_token_ms
-            } else {
-                delays.per_delta_ms
-            };
-            wait(shared, ms, tx).await?;
-            deltas_sent += 1;
-        }
-        send(tx, frame(flavor, &event.data)).await?;
-    }
-    let total = u32::try_from(events.len()).unwrap_or(u32::MAX);
-    apply(
-        shared,
-        flavor,
-        action_at(fault.as_ref(), total, true),
-        total,
-        tx,
-    )
-    .await?;
-    let done = match flavor {
-        Flavor::Responses { done, .. } => done,
-        Flavor::Chat => true,
-    };
-    if done {
-        send(tx, "data: [DONE]\n\n".to_owned()).await?;
-    }
-    Ok(())
-}
-
-fn mid_stream_error(flavor: Flavor, sequence_number: u64) -> Value {
-    match flavor {
-        Flavor::Responses { .. } => json!({
-            "type": "error",
-            "code": "internal_error",
-            "message": "The fake x.ai was told to fail this stream.",
-            "param": null,
-            "sequence_number": sequence_number,
-        }),
-        // Chat streams have no documented error event; use the REST error body shape.
-        Flavor::Chat => json!({
-            "code": "internal",
-            "error": "The fake x.ai was told to fail this stream.",
-        }),
+    /// Without an `event:` line, whatever the framing.
+    fn malformed_frame(self) -> &'static str {
+        "data: {\"type\":\"response.output_text.delta\",\"delta\":\n\n"
     }
 }

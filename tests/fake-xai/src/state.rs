@@ -1,16 +1,18 @@
 //! The fake's public knobs (config, faults, records) and the shared mutable state behind them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
+use std::ops::Deref;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
+use fake_kit::sse::Pace;
+use fake_kit::{Core, Recorded};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::reply::Turn;
+
+pub(crate) use fake_kit::now_unix;
 
 /// How the fake turns text into audio.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +39,17 @@ pub struct Delays {
     pub tts_per_chunk_ms: u64,
 }
 
-/// Everything the fake needs at start; [`crate::FakeXai::reset`] returns to this.
+impl Delays {
+    /// The text-stream part, for the kit's SSE writer.
+    pub(crate) fn pace(self) -> Pace {
+        Pace {
+            first_token_ms: self.first_token_ms,
+            per_delta_ms: self.per_delta_ms,
+        }
+    }
+}
+
+/// Everything the fake needs at start; a reset ([`fake_kit::Server::reset`]) returns to this.
 #[derive(Clone, Debug)]
 pub struct FakeConfig {
     /// The only bearer accepted (plus the ephemeral realtime secrets the fake issued).
@@ -89,48 +101,20 @@ impl Default for ApiKeyState {
     }
 }
 
-/// A queued misbehaviour: applies to the next `times` requests to `path` it can apply to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fault {
-    /// Exact request path (`/v1/responses`, `/v1/realtime`, ...) or `*` for any path.
-    pub path: String,
-    #[serde(default = "one")]
-    pub times: u32,
-    pub kind: FaultKind,
-}
+/// A queued misbehaviour; `path` is an exact request path (`/v1/responses`, `/v1/realtime`,
+/// ...) or `*` for any path.
+pub type Fault = fake_kit::Fault<FaultKind>;
 
-fn one() -> u32 {
-    1
-}
-
-/// The misbehaviours the fake can be told to show.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FaultKind {
-    /// Answer with this status; `body` defaults to the documented x.ai error body for it.
-    Status {
-        status: u16,
-        #[serde(default)]
-        retry_after: Option<u64>,
-        #[serde(default)]
-        body: Option<String>,
-    },
-    /// Sleep before sending status and headers.
-    SlowFirstByte { ms: u64 },
-    /// SSE: send `after_events` events, then pause `ms` before continuing.
-    StallMidStream { after_events: u32, ms: u64 },
-    /// SSE: send `after_events` events, then cut the body without terminating it.
-    DropMidStream { after_events: u32 },
-    /// JSON: 200 with truncated JSON; SSE: one `data:` line of invalid JSON mid-stream.
-    MalformedJson,
-    /// SSE: send `after_events` events, then an `error` event, then end.
-    MidStreamError { after_events: u32 },
-    /// Realtime and TTS WebSockets: close abruptly after `after_deltas` audio deltas.
-    WsDropMidAudio { after_deltas: u32 },
-    /// Realtime: answer the next item/response with this `error` event instead of audio.
-    WsErrorEvent { code: String, message: String },
-    /// Realtime and TTS: extra delay before the first audio delta.
-    SlowFirstAudio { ms: u64 },
+fake_kit::fault_kinds! {
+    /// The misbehaviours the fake can be told to show: the kit's HTTP ones, then its own.
+    pub enum FaultKind {
+        /// Realtime and TTS WebSockets: close abruptly after `after_deltas` audio deltas.
+        WsDropMidAudio { after_deltas: u32 },
+        /// Realtime: answer the next item/response with this `error` event instead of audio.
+        WsErrorEvent { code: String, message: String },
+        /// Realtime and TTS: extra delay before the first audio delta.
+        SlowFirstAudio { ms: u64 },
+    }
 }
 
 /// One HTTP request as received, recorded even when the fake rejected it.
@@ -141,6 +125,12 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: String,
+}
+
+impl Recorded for RecordedRequest {
+    fn path(&self) -> &str {
+        &self.path
+    }
 }
 
 /// One WebSocket connection: its handshake and the client's text messages in order.
@@ -155,144 +145,76 @@ pub struct RecordedWs {
 
 /// A stored `/v1/responses` answer and the conversation it closes.
 #[derive(Clone, Debug)]
-pub(crate) struct StoredResponse {
+pub struct StoredResponse {
     pub object: Value,
     pub history: Vec<Turn>,
 }
 
 /// A deferred chat completion waiting to be polled.
 #[derive(Clone, Debug)]
-pub(crate) struct Deferred {
+pub struct Deferred {
     pub polls_pending: u32,
     pub completion: Value,
 }
 
-/// Everything that changes while the fake runs.
-#[derive(Debug)]
-pub(crate) struct Inner {
-    pub config: FakeConfig,
-    pub key_state: ApiKeyState,
-    pub faults: VecDeque<Fault>,
-    pub requests: Vec<RecordedRequest>,
-    pub ws: Vec<(u64, RecordedWs)>,
-    pub responses: HashMap<String, StoredResponse>,
-    pub deferred: HashMap<String, Deferred>,
+/// The fake's own state; the kit's [`Core`] keeps it next to faults, records and stream
+/// outcomes, and a reset puts back a clone of the start value.
+#[derive(Clone, Debug)]
+pub struct Inner {
+    pub(crate) config: FakeConfig,
+    pub(crate) key_state: ApiKeyState,
+    pub(crate) ws: Vec<(u64, RecordedWs)>,
+    pub(crate) responses: HashMap<String, StoredResponse>,
+    pub(crate) deferred: HashMap<String, Deferred>,
     /// Ephemeral realtime secret -> expiry (unix seconds).
-    pub secrets: HashMap<String, u64>,
-    pub streams: StreamOutcomes,
+    pub(crate) secrets: HashMap<String, u64>,
 }
 
 /// How the SSE streams the fake started have ended so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StreamOutcomes {
-    /// Written to the end (including streams a fault cut short on purpose).
-    pub completed: u64,
-    /// The client went away before the stream's end: a proxy cancelling upstream shows here.
-    pub abandoned: u64,
-}
+pub use fake_kit::StreamOutcomes;
 
-impl Inner {
-    fn new(config: FakeConfig) -> Self {
-        Self {
-            config,
-            key_state: ApiKeyState::default(),
-            faults: VecDeque::new(),
-            requests: Vec::new(),
-            ws: Vec::new(),
-            responses: HashMap::new(),
-            deferred: HashMap::new(),
-            secrets: HashMap::new(),
-            streams: StreamOutcomes::default(),
-        }
-    }
-}
-
-/// State shared by every handler; identities (team, user, key id) stay fixed for the fake's life.
+/// State shared by every handler; identities (team, user, key id) stay fixed for the fake's
+/// life. `pub` only because [`crate::FakeXai`] derefs to `fake_kit::Server<Shared>`; the module
+/// is private.
 #[derive(Debug)]
-pub(crate) struct Shared {
-    initial: FakeConfig,
-    inner: Mutex<Inner>,
-    pub team_id: Uuid,
-    pub user_id: Uuid,
-    pub api_key_id: Uuid,
-    pub shutdown: watch::Sender<bool>,
+pub struct Shared {
+    pub(crate) core: Core<Shared>,
+    pub(crate) team_id: Uuid,
+    pub(crate) user_id: Uuid,
+    pub(crate) api_key_id: Uuid,
     /// Never reset, so a socket opened before a reset cannot write into a newer record.
-    pub next_ws_id: AtomicU64,
+    pub(crate) next_ws_id: AtomicU64,
 }
-
-/// Long sleeps (a stall of `u64::MAX` ms) are capped so `Instant` arithmetic cannot overflow.
-const MAX_SLEEP_MS: u64 = 10 * 365 * 24 * 3600 * 1000;
 
 impl Shared {
     pub(crate) fn new(config: FakeConfig) -> Self {
         Self {
-            initial: config.clone(),
-            inner: Mutex::new(Inner::new(config)),
+            core: Core::new(Inner {
+                config,
+                key_state: ApiKeyState::default(),
+                ws: Vec::new(),
+                responses: HashMap::new(),
+                deferred: HashMap::new(),
+                secrets: HashMap::new(),
+            }),
             team_id: Uuid::new_v4(),
             user_id: Uuid::new_v4(),
             api_key_id: Uuid::new_v4(),
-            shutdown: watch::Sender::new(false),
             next_ws_id: AtomicU64::new(0),
         }
-    }
-
-    /// A panicking handler must not take the whole fake down with a poisoned lock.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn config(&self) -> FakeConfig {
         self.lock().config.clone()
     }
-
-    pub(crate) fn reset(&self) {
-        *self.lock() = Inner::new(self.initial.clone());
-    }
-
-    pub(crate) fn inject(&self, fault: Fault) {
-        if fault.times > 0 {
-            self.lock().faults.push_back(fault);
-        }
-    }
-
-    /// Consumes one use of the first queued fault for `path` whose kind `applies` here.
-    pub(crate) fn take_fault(
-        &self,
-        path: &str,
-        applies: impl Fn(&FaultKind) -> bool,
-    ) -> Option<FaultKind> {
-        let mut inner = self.lock();
-        let index = inner
-            .faults
-            .iter()
-            .position(|f| (f.path == path || f.path == "*") && applies(&f.kind))?;
-        let fault = inner.faults.get_mut(index)?;
-        let kind = fault.kind.clone();
-        fault.times -= 1;
-        if fault.times == 0 {
-            inner.faults.remove(index);
-        }
-        Some(kind)
-    }
-
-    /// Sleeps `ms`, returning early (false) when the fake shuts down.
-    pub(crate) async fn pause(&self, ms: u64) -> bool {
-        if ms == 0 {
-            return true;
-        }
-        let mut stop = self.shutdown.subscribe();
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_millis(ms.min(MAX_SLEEP_MS))) => true,
-            _ = stop.wait_for(|s| *s) => false,
-        }
-    }
 }
 
-/// Seconds since the Unix epoch.
-pub(crate) fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+impl Deref for Shared {
+    type Target = Core<Shared>;
+
+    fn deref(&self) -> &Core<Shared> {
+        &self.core
+    }
 }
 
 #[cfg(test)]

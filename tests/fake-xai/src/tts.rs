@@ -230,7 +230,7 @@ async fn stream_session(
     socket: &mut WebSocket,
 ) -> Result<(), End> {
     let mut text = String::new();
-    let mut stop = shared.shutdown.subscribe();
+    let mut stop = shared.stopping();
     loop {
         let message = tokio::select! {
             m = socket.recv() => m,
