@@ -16,16 +16,18 @@ mkdirSync(ARTIFACTS, { recursive: true });
 /// A key that must never show up in anything the browser receives.
 export const CANARY_KEY = 'xai-CANARY-5f3a9c1e7b2d4e6f8a0b';
 
-const CHROMIUM_FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--autoplay-policy=no-user-gesture-required',
 ];
 
 /// Spawns `bin args`, resolves with the address from its `listening on http://ADDR` line.
-function startListening(bin, args, env) {
+/// `inherit: false` gives the process `env` alone (no PATH, no HOME), as a fresh server has.
+export function startListening(bin, args, env, { cwd, inherit = true } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const fullEnv = inherit ? { ...process.env, ...env } : env;
+    const child = spawn(bin, args, { env: fullEnv, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`${bin} did not start: ${err}`)), 15000);
@@ -41,7 +43,7 @@ function startListening(bin, args, env) {
 
 /// A page server on its own origin, serving whatever `pages` maps a path to (a function of the
 /// proxy URL, so a test can write the one script tag with the right address).
-function startHostServer(pages) {
+export function startHostServer(pages) {
   const state = { proxyUrl: '' };
   const server = createServer((req, res) => {
     const page = pages[req.url.split('?')[0]];
