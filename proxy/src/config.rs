@@ -846,8 +846,14 @@ fn validate_voice(raw: RawVoice) -> Result<VoiceSettings, ConfigError> {
             .unwrap_or_else(|| "grok-voice-latest".into()),
         realtime_auth: raw.realtime_auth.unwrap_or_default(),
         cache_entries: raw.cache_entries.unwrap_or(256),
-        cache_bytes: raw.cache_mb.unwrap_or(32) * 1024 * 1024,
+        cache_bytes: mebibytes(raw.cache_mb.unwrap_or(32), "[voice] cache_mb")?,
     })
+}
+
+/// Megabytes from the file in bytes; a number too large for that is an error, not a wrap.
+fn mebibytes(mb: usize, name: &str) -> Result<usize, ConfigError> {
+    mb.checked_mul(1024 * 1024)
+        .ok_or_else(|| ConfigError::Invalid(format!("{name} = {mb} is too large")))
 }
 
 fn positive(v: Option<usize>, default: usize, name: &str) -> Result<usize, ConfigError> {
@@ -984,7 +990,8 @@ fn validate_client(raw: RawClient, allowed_models: &[String]) -> Result<ClientCo
         allow_server_to_server: raw.allow_server_to_server.unwrap_or(false),
         tts_backend: raw.tts_backend.unwrap_or_default(),
         max_audio_secs: raw.max_audio_secs.unwrap_or(120).max(1),
-        max_audio_bytes: raw.max_audio_mb.unwrap_or(8).max(1) * 1024 * 1024,
+        max_audio_bytes: mebibytes(raw.max_audio_mb.unwrap_or(8).max(1), "max_audio_mb")
+            .map_err(|e| invalid(e.to_string()))?,
         max_tts_chars: raw.max_tts_chars.unwrap_or(3000).max(1),
         rate_per_ip: raw.rate_per_ip.unwrap_or(20).max(1),
         rate_per_session: raw.rate_per_session.unwrap_or(20).max(1),
@@ -1305,6 +1312,19 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    /// Found with the `config` fuzz target: megabyte sizes overflowed (a panic with overflow
+    /// checks, a silently tiny limit without).
+    #[test]
+    fn sizes_too_large_to_count_in_bytes_are_errors() {
+        let mut big = raw("max_audio_mb = 40000000000000");
+        let err = Config::from_raw(big, &env_with_key(), Path::new(".")).unwrap_err();
+        assert!(err.to_string().contains("max_audio_mb"), "{err}");
+        big = raw("");
+        big.voice.cache_mb = Some(40_000_000_000_000);
+        let err = Config::from_raw(big, &env_with_key(), Path::new(".")).unwrap_err();
+        assert!(err.to_string().contains("cache_mb"), "{err}");
     }
 
     #[test]
