@@ -84,25 +84,25 @@ fn harness() -> &'static Harness {
 /// must get, or `None` when it is valid.
 fn expected_error(req: &ChatRequest) -> Option<&'static str> {
     let message = req.message.trim();
-    if req.client_id != "demo" {
-        Some(codes::UNKNOWN_CLIENT)
-    } else if message.is_empty() {
-        Some(codes::INVALID_REQUEST)
-    } else if message.chars().count() > MAX_MESSAGE_CHARS {
-        Some(codes::PAYLOAD_TOO_LARGE)
-    } else if req
-        .voice
-        .as_deref()
-        .is_some_and(|v| !VOICES.iter().any(|known| known.eq_ignore_ascii_case(v)))
-    {
-        Some(codes::INVALID_REQUEST)
-    } else if req.previous_response_id.as_deref().is_some_and(|id| {
+    let unknown_voice = |v: &str| !VOICES.iter().any(|known| known.eq_ignore_ascii_case(v));
+    let malformed_id = |id: &str| {
         id.is_empty()
             || id.len() > MAX_RESPONSE_ID_LEN
             || !id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    }) {
+    };
+    if req.client_id != "demo" {
+        Some(codes::UNKNOWN_CLIENT)
+    } else if message.chars().count() > MAX_MESSAGE_CHARS {
+        Some(codes::PAYLOAD_TOO_LARGE)
+    } else if message.is_empty()
+        || req.voice.as_deref().is_some_and(unknown_voice)
+        || req
+            .previous_response_id
+            .as_deref()
+            .is_some_and(malformed_id)
+    {
         Some(codes::INVALID_REQUEST)
     } else {
         None
