@@ -126,7 +126,10 @@ mod tests {
     #[test]
     fn an_absurd_sample_rate_does_not_panic() {
         let wav = wav_from_pcm16(&[1, 2], u32::MAX);
-        assert_eq!(u32::from_le_bytes(wav[28..32].try_into().unwrap()), u32::MAX);
+        assert_eq!(
+            u32::from_le_bytes(wav[28..32].try_into().unwrap()),
+            u32::MAX
+        );
         assert_eq!(parse_wav(&wav).unwrap().0.sample_rate, u32::MAX);
     }
 
