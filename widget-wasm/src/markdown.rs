@@ -169,7 +169,7 @@ pub fn safe_url(url: &str) -> Option<&str> {
 pub fn parse_inline(src: &str) -> Vec<Inline> {
     let chars: Vec<char> = src.chars().collect();
     let mut out = Vec::new();
-    inline_into(&chars, &mut out);
+    inline_into(&chars, &mut out, 0);
     out
 }
 
@@ -192,7 +192,15 @@ fn is_word(c: Option<&char>) -> bool {
     c.is_some_and(|c| c.is_alphanumeric())
 }
 
-fn inline_into(chars: &[char], out: &mut Vec<Inline>) {
+/// Emphasis and links nested deeper than this are shown as typed. Each level is a recursive
+/// call, and the wasm stack is small: a reply of nested `[` could otherwise crash the widget.
+const MAX_NESTING: usize = 32;
+
+fn inline_into(chars: &[char], out: &mut Vec<Inline>, depth: usize) {
+    if depth >= MAX_NESTING {
+        push_text(out, &chars.iter().collect::<String>());
+        return;
+    }
     let mut text = String::new();
     let mut i = 0;
     while i < chars.len() {
@@ -236,7 +244,7 @@ fn inline_into(chars: &[char], out: &mut Vec<Inline>) {
                 }
                 push_text(out, &std::mem::take(&mut text));
                 let mut inner = Vec::new();
-                inline_into(&chars[i + 2..end], &mut inner);
+                inline_into(&chars[i + 2..end], &mut inner, depth + 1);
                 out.push(Inline::Strong(inner));
                 i = end + 2;
                 continue;
@@ -255,7 +263,7 @@ fn inline_into(chars: &[char], out: &mut Vec<Inline>) {
             if let Some(end) = close {
                 push_text(out, &std::mem::take(&mut text));
                 let mut inner = Vec::new();
-                inline_into(&chars[i + 1..end], &mut inner);
+                inline_into(&chars[i + 1..end], &mut inner, depth + 1);
                 out.push(Inline::Em(inner));
                 i = end + 1;
                 continue;
@@ -266,7 +274,7 @@ fn inline_into(chars: &[char], out: &mut Vec<Inline>) {
         {
             let url: String = chars[label_end + 2..url_end].iter().collect();
             let mut children = Vec::new();
-            inline_into(&chars[i + 1..label_end], &mut children);
+            inline_into(&chars[i + 1..label_end], &mut children, depth + 1);
             push_text(out, &std::mem::take(&mut text));
             match safe_url(&url) {
                 Some(href) => out.push(Inline::Link {
@@ -384,6 +392,22 @@ mod tests {
                 Block::Paragraph(vec![t("three")]),
             ]
         );
+    }
+
+    /// Found by probing the `markdown` fuzz target with long inputs: 5,000 nested links
+    /// overflowed even the native 8 MB stack.
+    #[test]
+    fn deeply_nested_markup_stays_bounded() {
+        let n = 10_000;
+        let src = format!("{}x{}", "[".repeat(n), "](https://a.b)".repeat(n));
+        let mut node = &parse_inline(&src)[0];
+        let mut depth = 0;
+        while let Link { children, .. } = node {
+            depth += 1;
+            node = &children[0];
+        }
+        assert_eq!(depth, MAX_NESTING);
+        assert!(matches!(node, Text(t) if t.starts_with("[[") && t.ends_with("b)")));
     }
 
     #[test]

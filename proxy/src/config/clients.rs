@@ -7,7 +7,7 @@ use url::Url;
 use super::providers::{DEFAULT_VOICE, default_model};
 use super::raw::{Api, ProviderKind, RawClient, TtsBackend};
 use super::voice::normalize_voice;
-use super::{ConfigError, positive};
+use super::{ConfigError, mebibytes, positive};
 
 /// One site that embeds the widget.
 #[derive(Debug, Clone)]
@@ -221,7 +221,10 @@ pub(super) fn validate_client(
         allow_server_to_server: raw.allow_server_to_server.unwrap_or(false),
         tts_backend: raw.tts_backend.unwrap_or_default(),
         max_audio_secs: positive(raw.max_audio_secs, 120, &named("max_audio_secs"))?,
-        max_audio_bytes: positive(raw.max_audio_mb, 8, &named("max_audio_mb"))? * 1024 * 1024,
+        max_audio_bytes: mebibytes(
+            positive(raw.max_audio_mb, 8, &named("max_audio_mb"))?,
+            &named("max_audio_mb"),
+        )?,
         max_tts_chars: positive(raw.max_tts_chars, 3000, &named("max_tts_chars"))?,
         rate_per_ip: positive(raw.rate_per_ip, 20, &named("rate_per_ip"))?,
         rate_per_session: positive(raw.rate_per_session, 20, &named("rate_per_session"))?,

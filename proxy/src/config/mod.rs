@@ -527,6 +527,13 @@ fn parse_cidrs(list: Vec<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
         .collect()
 }
 
+/// Megabytes from the file in bytes; a number too large for that is an error, not a wrap
+/// (found by the `config` fuzz target).
+pub(super) fn mebibytes(mb: usize, name: &str) -> Result<usize, ConfigError> {
+    mb.checked_mul(1024 * 1024)
+        .ok_or_else(|| ConfigError::Invalid(format!("{name} = {mb} is too large")))
+}
+
 /// `v`, or `default` when unset; zero is refused with a message naming the setting (no value
 /// is silently raised to 1).
 pub(super) fn positive<T: Copy + Default + PartialEq>(

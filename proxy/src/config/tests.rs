@@ -106,6 +106,19 @@ fn an_unknown_voice_is_rejected() {
     );
 }
 
+/// Found with the `config` fuzz target: megabyte sizes overflowed (a panic with overflow
+/// checks, a silently tiny limit without).
+#[test]
+fn sizes_too_large_to_count_in_bytes_are_errors() {
+    let mut big = raw("max_audio_mb = 40000000000000");
+    let err = Config::from_raw(big, &env_with_key(), Path::new(".")).unwrap_err();
+    assert!(err.to_string().contains("max_audio_mb"), "{err}");
+    big = raw("");
+    big.voice.cache_mb = Some(40_000_000_000_000);
+    let err = Config::from_raw(big, &env_with_key(), Path::new(".")).unwrap_err();
+    assert!(err.to_string().contains("cache_mb"), "{err}");
+}
+
 #[test]
 fn zero_is_refused_everywhere_not_raised_to_one() {
     for line in [

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::raw::{RawVoice, RealtimeAuth, TtsBackend};
-use super::{ConfigError, positive};
+use super::{ConfigError, mebibytes, positive};
 
 /// The voices x.ai documents (lowercase ids): the classic five first, then the 2026 roster.
 pub const KNOWN_VOICES: &[&str] = &[
@@ -84,7 +84,7 @@ pub(super) fn validate_voice(raw: RawVoice) -> Result<VoiceSettings, ConfigError
         realtime_auth: raw.realtime_auth.unwrap_or_default(),
         // 0 is meaningful here: no cache.
         cache_entries: raw.cache_entries.unwrap_or(256),
-        cache_bytes: raw.cache_mb.unwrap_or(32) * 1024 * 1024,
+        cache_bytes: mebibytes(raw.cache_mb.unwrap_or(32), "[voice] cache_mb")?,
         max_units: positive(
             raw.max_units_per_reply.map(|n| n as usize),
             24,

@@ -15,7 +15,8 @@ pub fn wav_from_pcm16(pcm: &[u8], sample_rate: u32) -> Vec<u8> {
     let channels: u16 = 1;
     let bits: u16 = 16;
     let block_align = channels * bits / 8;
-    let byte_rate = sample_rate * u32::from(block_align);
+    // Saturating: a rate over u32::MAX / 2 has no valid byte rate, and must not panic.
+    let byte_rate = sample_rate.saturating_mul(u32::from(block_align));
     let mut out = Vec::with_capacity(WAV_HEADER_LEN + data.len());
     out.extend_from_slice(b"RIFF");
     out.extend_from_slice(&(36 + data_len).to_le_bytes());
@@ -119,6 +120,17 @@ mod tests {
         assert_eq!(u16::from_le_bytes([wav[32], wav[33]]), 2, "block align");
         assert_eq!(u16::from_le_bytes([wav[34], wav[35]]), 16);
         assert_eq!(pcm16_duration_ms(48_000, 24_000), 1000);
+    }
+
+    /// Found by `fuzz/` (target `wav`): the byte rate overflowed for rates over 2^31.
+    #[test]
+    fn an_absurd_sample_rate_does_not_panic() {
+        let wav = wav_from_pcm16(&[1, 2], u32::MAX);
+        assert_eq!(
+            u32::from_le_bytes(wav[28..32].try_into().unwrap()),
+            u32::MAX
+        );
+        assert_eq!(parse_wav(&wav).unwrap().0.sample_rate, u32::MAX);
     }
 
     #[test]

@@ -209,7 +209,8 @@ fn strip_inline(line: &str) -> String {
     out.push_str(rest);
     let words: Vec<&str> = out
         .split_whitespace()
-        .filter(|w| !(w.starts_with("http://") || w.starts_with("https://")))
+        // Also inside brackets, quotes or emphasis: `(https://x.ai)`, `**https://x.ai**`.
+        .filter(|w| !(w.contains("http://") || w.contains("https://")))
         // `_emphasis_` loses its marks; `snake_case` keeps its inner underscore.
         .map(|w| w.trim_matches('_'))
         .collect();
@@ -338,6 +339,16 @@ mod tests {
             Some("item one item two")
         );
         assert_eq!(speakable("***"), None);
+    }
+
+    /// Found by `fuzz/` (target `sentences`): a URL wrapped in anything was spelled out.
+    #[test]
+    fn speakable_drops_urls_in_brackets_quotes_and_emphasis() {
+        assert_eq!(
+            speakable("See the docs (https://x.ai/docs), `http://a.b` or **https://c.d**.")
+                .as_deref(),
+            Some("See the docs or")
+        );
     }
 
     proptest! {
