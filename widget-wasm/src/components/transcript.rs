@@ -23,19 +23,19 @@ pub fn Transcript() -> impl IntoView {
         });
         chat.problem.track();
         ui.notice.track();
-        if stick.get_value() {
+        if stick.get_value()
+            && let Some(log) = log.get_untracked()
+        {
             // After this tick's rendering (the reply's markdown is drawn by its own effect).
-            request_animation_frame(move || {
-                if let Some(log) = log.get_untracked() {
-                    log.set_scroll_top(log.scroll_height());
-                }
-            });
+            // The frame may come after the panel closed, when this view's signals are gone:
+            // it holds the element itself, never a signal.
+            request_animation_frame(move || log.set_scroll_top(log.scroll_height()));
         }
     });
-    let on_scroll = move |_| {
-        if let Some(log) = log.get_untracked() {
-            stick.set_value(log.scroll_height() - log.scroll_top() - log.client_height() < 40);
-        }
+    // A scroll event can also arrive after the panel closed: read the element from the event.
+    let on_scroll = move |ev: leptos::ev::Event| {
+        let log = event_target::<web_sys::Element>(&ev);
+        stick.set_value(log.scroll_height() - log.scroll_top() - log.client_height() < 40);
     };
     view! {
         <div class="gw-log" role="log" aria-live="polite" aria-busy=move || chat.busy.get().to_string() node_ref=log on:scroll=on_scroll>
