@@ -63,6 +63,56 @@ async function assertOnScreen(page, sel, what) {
   return p;
 }
 
+test('on a phone, a page wider than the screen keeps the launcher and the open panel on screen', async () => {
+  for (const w of [545, 793]) {
+    const { page, context, seen } = await openPage(stack, { width: 390, height: 844, isMobile: true });
+    await page.goto(`${stack.hostOrigin}/wide${w}`);
+    await page.getByRole('button', { name: 'Open chat' }).waitFor();
+    await assertOnScreen(page, '.gw-launcher', `${w}px page: the launcher`);
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.waitForTimeout(200);
+    await assertOnScreen(page, '.gw-launcher', `${w}px page scrolled to the bottom: the launcher`);
+    if (w === 793) await screenshot(page, 'phone-390x844-wide-page-closed');
+    // Opened by the host page's API: header and close button on screen.
+    await page.evaluate(() => window.GrokWidget.open());
+    await page.getByRole('dialog').waitFor();
+    await assertOnScreen(page, '.gw-header', `${w}px page: the panel's header`);
+    await assertOnScreen(page, '.gw-header [aria-label="Close chat"]', `${w}px page: the close button`);
+    await assertOnScreen(page, '.gw-composer', `${w}px page: the message box`);
+    if (w === 793) {
+      await page.getByRole('textbox', { name: 'Message' }).fill('[[reply: It fits the screen.]]');
+      await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+      await waitIdle(page);
+      await screenshot(page, 'phone-390x844-wide-page-open');
+    }
+    await page.locator('grok-chat-widget .gw-header [aria-label="Close chat"]').click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    // Pinch-zoomed in: the launcher follows the visual viewport and keeps its size on screen.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setPageScaleFactor', { pageScaleFactor: 2 });
+    await page.waitForFunction(() => window.visualViewport.scale === 2);
+    await page.waitForTimeout(200);
+    const zoomed = await assertOnScreen(page, '.gw-launcher', `${w}px page zoomed in: the launcher`);
+    assert.ok(Math.abs(zoomed.onScreenWidth - 56) < 2, `the launcher stays 56 px on screen: ${zoomed.onScreenWidth}`);
+    assert.deepEqual(seen.errors, []);
+    await context.close();
+  }
+});
+
+test('site owners can move the launcher off their own corner content', async () => {
+  const launcher = async (path) => {
+    const { page, context } = await openPage(stack);
+    await page.goto(stack.hostOrigin + path);
+    await page.getByRole('button', { name: 'Open chat' }).waitFor();
+    const p = await placement(page, '.gw-launcher');
+    await context.close();
+    return { right: 1280 - p.rect[2], bottom: 800 - p.rect[3] };
+  };
+  assert.deepEqual(await launcher('/'), { right: 20, bottom: 20 }, 'the default margin');
+  assert.deepEqual(await launcher('/offset'), { right: 30, bottom: 100 }, 'data-offset-x / data-offset-y');
+  assert.deepEqual(await launcher('/offset-css'), { right: 20, bottom: 150 }, 'the --grokwidget-offset-y custom property');
+});
+
 const LONG = 'This reply is long on purpose, so that it is still arriving while the visitor closes ' +
   'the panel. It goes on for a few sentences. Every sentence adds a few more words to the stream. ' +
   'The widget must survive the panel closing at any of these moments. And this is the end.';
@@ -99,4 +149,26 @@ test('closing the panel at any moment of a reply, muted or not, never crashes th
     assert.equal(await replies(page).count(), round, 'every reply is there');
     await context.close();
   }
+});
+
+test('on a phone the open panel is modal and Tab stays inside it', async () => {
+  const { page, context } = await openChat({ width: 390, height: 844 });
+  assert.equal(await page.getByRole('dialog').getAttribute('aria-modal'), 'true');
+  const inside = () => page.evaluate(() => {
+    const root = document.querySelector('grok-chat-widget').shadowRoot;
+    return document.activeElement === root.host && !!root.activeElement?.closest('.gw-panel');
+  });
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok(await inside(), `Tab ${i + 1}: focus stays in the panel (${await focused(page)})`);
+  }
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press('Shift+Tab');
+    assert.ok(await inside(), `Shift+Tab ${i + 1}: focus stays in the panel (${await focused(page)})`);
+  }
+  await context.close();
+  // On a wide screen the panel leaves the page usable: not modal.
+  const desktop = await openChat();
+  assert.equal(await desktop.page.getByRole('dialog').getAttribute('aria-modal'), null);
+  await desktop.context.close();
 });

@@ -9,3 +9,4 @@ pub mod listener;
 pub mod log;
 pub mod speech_recognition;
 pub mod speech_synthesis;
+pub mod viewport;

@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use crate::boot::Settings;
 use crate::browser::speech_recognition::{Heard, Recognizer};
+use crate::browser::viewport::{self, Rect};
 use crate::state::Chat;
 pub use composer::Composer;
 pub use launcher::Launcher;
@@ -31,6 +32,8 @@ pub struct UiState {
     pub notice: RwSignal<Option<String>>,
     pub chat: Chat,
     pub mic: RwSignal<Mic>,
+    /// Phone-sized screen: the open panel covers the page and is modal.
+    pub narrow: RwSignal<bool>,
     recognizer: StoredValue<Option<Rc<Recognizer>>, LocalStorage>,
 }
 
@@ -91,6 +94,7 @@ impl UiState {
             notice: RwSignal::new(None),
             chat,
             mic: RwSignal::new(mic),
+            narrow: RwSignal::new(false),
             recognizer: StoredValue::new_local(None),
         }
     }
@@ -208,13 +212,30 @@ impl UiState {
 pub fn App() -> impl IntoView {
     let ui = expect_context::<UiState>();
     let launcher_ref = NodeRef::<leptos::html::Button>::new();
-    let left = ui.settings.with_value(|s| s.position_left);
+    let (left, offset_x, offset_y) = ui
+        .settings
+        .with_value(|s| (s.position_left, s.offset_x.clone(), s.offset_y.clone()));
+    // The widget covers the visual viewport (what is on screen), not the layout viewport that
+    // `position: fixed` alone would use: see browser::viewport.
+    let vv = RwSignal::new(None::<Rect>);
+    let listeners = viewport::watch(move |r| {
+        vv.set(Some(r));
+        ui.narrow.set(viewport::is_narrow());
+    });
+    StoredValue::new_local(listeners);
+    let px = |v: f64| format!("{v}px");
     view! {
         <div
             class=if left { "gw-app gw-left" } else { "gw-app gw-right" }
             class:gw-open=move || ui.open.get()
             style:--gw-accent=move || ui.accent.get()
             style:--gw-on-accent=move || crate::boot::text_on(&ui.accent.get())
+            style:--grokwidget-offset-x=offset_x.unwrap_or_default()
+            style:--grokwidget-offset-y=offset_y.unwrap_or_default()
+            // Zoomed in, the widget keeps its size on screen: scaled by 1 / zoom.
+            style:width=move || vv.get().map(|r| px(r.width * r.scale)).unwrap_or_default()
+            style:height=move || vv.get().map(|r| px(r.height * r.scale)).unwrap_or_default()
+            style:transform=move || vv.get().map(|r| format!("translate({}px,{}px) scale({})", r.left, r.top, 1.0 / r.scale)).unwrap_or_default()
         >
             {move || ui.open.get().then(|| view! { <Panel launcher=launcher_ref /> })}
             <Launcher node_ref=launcher_ref />

@@ -1,6 +1,7 @@
 //! The chat panel: title bar (new conversation, mute, close), message log, composer.
 
 use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::{Composer, Transcript, UiState};
 
@@ -28,15 +29,46 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
             let _ = i.focus();
         }
     };
+    let panel = NodeRef::<leptos::html::Section>::new();
+    // On a phone the panel covers the page: it is modal, and Tab goes round inside it.
+    let keep_focus = move |ev: &leptos::ev::KeyboardEvent| {
+        let Some(panel) = panel.get_untracked().filter(|_| ui.narrow.get_untracked()) else {
+            return;
+        };
+        let ends = (
+            panel.query_selector(".gw-header button").ok().flatten(),
+            panel.query_selector(".gw-send").ok().flatten(),
+        );
+        let (Some(first), Some(last)) = ends else {
+            return;
+        };
+        let (from, to) = if ev.shift_key() {
+            (first, last)
+        } else {
+            (last, first)
+        };
+        if ev
+            .target()
+            .is_some_and(|t| JsValue::from(t) == JsValue::from(from))
+            && let Ok(to) = to.dyn_into::<web_sys::HtmlElement>()
+        {
+            ev.prevent_default();
+            let _ = to.focus();
+        }
+    };
     view! {
         <section
             class="gw-panel"
             role="dialog"
+            node_ref=panel
             aria-label=move || ui.title.get()
+            aria-modal=move || ui.narrow.get().then_some("true")
             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                 if ev.key() == "Escape" {
                     ev.stop_propagation();
                     close();
+                } else if ev.key() == "Tab" {
+                    keep_focus(&ev);
                 }
             }
         >
