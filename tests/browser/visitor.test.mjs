@@ -151,6 +151,138 @@ test('closing the panel at any moment of a reply, muted or not, never crashes th
   }
 });
 
+/// Two tabs of the same site: two pages of one browser context share localStorage.
+async function twoTabs() {
+  const context = await stack.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  const tab = async () => {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(stack.hostOrigin + '/');
+    await page.getByRole('button', { name: 'Open chat' }).click();
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.waitFor();
+    return { page, box };
+  };
+  const a = await tab();
+  const b = await tab();
+  return { context, a, b, errors };
+}
+
+async function say(tab, text) {
+  await tab.box.fill(`[[reply: ${text}]]`);
+  await tab.box.press('Enter');
+  await waitIdle(tab.page);
+}
+
+const stored = (page) => page.evaluate(() => localStorage.getItem('grokwidget:v1:demo') || '');
+
+test('two tabs: New conversation in one is not undone when the other saves', async () => {
+  const { context, a, b, errors } = await twoTabs();
+  await say(a, 'A private answer.');
+  await b.page.reload();
+  await b.page.getByRole('button', { name: 'Open chat' }).click();
+  await replies(b.page).filter({ hasText: 'A private answer.' }).waitFor();
+  await b.page.getByRole('button', { name: 'New conversation' }).click();
+  // Tab A follows: the cleared conversation is gone there too…
+  await replies(a.page).filter({ hasText: 'A private answer.' }).waitFor({ state: 'detached' });
+  // …and A's next exchange does not bring it back.
+  await say(a, 'A fresh start.');
+  assert.doesNotMatch(await stored(a.page), /A private answer/);
+  await b.page.reload();
+  await b.page.getByRole('button', { name: 'Open chat' }).click();
+  await replies(b.page).filter({ hasText: 'A fresh start.' }).waitFor();
+  assert.equal(await replies(b.page).filter({ hasText: 'A private answer.' }).count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('two tabs: a message either tab showed is never lost', async () => {
+  const { context, a, b, errors } = await twoTabs();
+  await say(b, 'Answer in tab B.');
+  await say(a, 'Answer in tab A.');
+  // Both tabs show both exchanges, and so does the next visit.
+  for (const page of [a.page, b.page]) {
+    await replies(page).filter({ hasText: 'Answer in tab B.' }).waitFor();
+    await replies(page).filter({ hasText: 'Answer in tab A.' }).waitFor();
+  }
+  const s = await stored(a.page);
+  assert.match(s, /Answer in tab B/);
+  assert.match(s, /Answer in tab A/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a reload while a reply streams keeps what arrived, marked interrupted, with Retry', async () => {
+  await setDelays(stack, 50, 150);
+  const { page, context, seen, box } = await openChat();
+  await box.fill(`[[reply: ${LONG}]]`);
+  await box.press('Enter');
+  await page.waitForFunction(() => {
+    const md = document.querySelector('grok-chat-widget').shadowRoot.querySelector('.gw-assistant[data-status="streaming"] .gw-md');
+    return md && md.textContent.length > 20;
+  });
+  await page.reload();
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  const reply = replies(page).last();
+  await reply.waitFor();
+  assert.equal(await reply.getAttribute('data-status'), 'interrupted');
+  const kept = await reply.locator('.gw-md').textContent();
+  assert.ok(kept.length > 20 && LONG.startsWith(kept.trim()), `kept "${kept}"`);
+  assert.match(await reply.textContent(), /Interrupted/);
+  await setDelays(stack, 0, 0);
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await waitIdle(page);
+  assert.equal(await userBubbles(page).count(), 1, 'the question once');
+  assert.equal(await replies(page).count(), 1, 'the reply in place of the interrupted one');
+  assert.equal(await replies(page).last().getAttribute('data-status'), 'done');
+  assert.equal(await replies(page).last().textContent(), LONG);
+  assert.deepEqual(seen.errors, []);
+  await context.close();
+});
+
+test('Retry after a broken reply replaces it in place and sends the question once', async () => {
+  await addFault(stack, { kind: 'mid_stream_error', after_events: 7 });
+  const { page, context, box } = await openChat();
+  const sent = [];
+  page.on('request', (r) => { if (r.url().endsWith('/api/chat/stream')) sent.push(JSON.parse(r.postData()).message); });
+  await box.fill('[[reply: First sentence here. Second sentence there. Third one.]]');
+  await box.press('Enter');
+  await page.getByRole('alert').waitFor();
+  assert.equal(await replies(page).last().getAttribute('data-status'), 'failed');
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await waitIdle(page);
+  await page.getByRole('alert').waitFor({ state: 'detached' });
+  assert.equal(await userBubbles(page).count(), 1, 'the question is not repeated');
+  assert.equal(await replies(page).count(), 1, 'the broken reply is replaced');
+  assert.equal(await replies(page).last().textContent(), 'First sentence here. Second sentence there. Third one.');
+  assert.equal(sent.length, 2, 'sent once more, once');
+  assert.equal(await focused(page), 'Message', 'focus is back in the message box');
+  await context.close();
+});
+
+test('a message over 4,000 characters is neither cut nor sent; a counter shows near the limit', async () => {
+  const { page, context, box } = await openChat();
+  const counter = page.locator('grok-chat-widget .gw-count');
+  await box.fill('x'.repeat(3000));
+  assert.equal(await counter.count(), 0, 'no counter far from the limit');
+  await box.fill('x'.repeat(4100));
+  assert.equal((await box.inputValue()).length, 4100, 'nothing is cut');
+  assert.match(await counter.textContent(), /4,100 \/ 4,000/);
+  await box.press('Enter');
+  await page.getByRole('alert').filter({ hasText: /too long/i }).waitFor();
+  assert.equal(await userBubbles(page).count(), 0, 'not sent');
+  assert.equal((await box.inputValue()).length, 4100, 'the text stays');
+  await box.press('End');
+  for (let i = 0; i < 100; i++) await box.press('Backspace');
+  assert.match(await counter.textContent(), /4,000 \/ 4,000/);
+  await box.press('Enter');
+  await userBubbles(page).first().waitFor();
+  await waitIdle(page);
+  assert.equal(await box.inputValue(), '');
+  await context.close();
+});
+
 test('on a phone the open panel is modal and Tab stays inside it', async () => {
   const { page, context } = await openChat({ width: 390, height: 844 });
   assert.equal(await page.getByRole('dialog').getAttribute('aria-modal'), 'true');
@@ -171,4 +303,43 @@ test('on a phone the open panel is modal and Tab stays inside it', async () => {
   const desktop = await openChat();
   assert.equal(await desktop.page.getByRole('dialog').getAttribute('aria-modal'), null);
   await desktop.context.close();
+});
+
+test('Enter while a reply streams queues the message and sends it after the reply', async () => {
+  await setDelays(stack, 50, 60);
+  const { page, context, box } = await openChat();
+  await box.fill('[[reply: The first answer takes a while to arrive, word after word after word.]]');
+  await box.press('Enter');
+  await page.getByRole('button', { name: 'Stop generating' }).waitFor();
+  await box.fill('[[reply: Second answer.]]');
+  await box.press('Enter');
+  assert.equal(await box.inputValue(), '', 'the queued message leaves the box');
+  await page.locator('grok-chat-widget .gw-queued').filter({ hasText: /sends? after this reply/i }).waitFor();
+  await replies(page).filter({ hasText: 'Second answer.' }).waitFor();
+  await waitIdle(page);
+  assert.equal(await userBubbles(page).count(), 2);
+  assert.equal(await replies(page).first().textContent(), 'The first answer takes a while to arrive, word after word after word.');
+  assert.equal(await page.locator('grok-chat-widget .gw-queued').count(), 0);
+  await context.close();
+});
+
+test('New conversation can be undone for a few seconds', async () => {
+  const { page, context, box } = await openChat();
+  await box.fill('[[reply: Worth keeping.]]');
+  await box.press('Enter');
+  await waitIdle(page);
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  assert.equal(await replies(page).count(), 0);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await replies(page).filter({ hasText: 'Worth keeping.' }).waitFor();
+  await page.reload();
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  await replies(page).filter({ hasText: 'Worth keeping.' }).waitFor();
+  // Without Undo, the offer goes away and the conversation stays gone.
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  await page.getByRole('button', { name: 'Undo' }).waitFor();
+  await page.getByRole('button', { name: 'Undo' }).waitFor({ state: 'detached', timeout: 10000 });
+  assert.equal(await replies(page).count(), 0);
+  assert.equal(await stored(page), '');
+  await context.close();
 });

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::transcript::focus;
 use super::{Composer, Transcript, UiState};
 
 #[component]
@@ -104,9 +105,9 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
                     </svg>
                 </button>
             </header>
-            <Transcript />
+            <Transcript input=input />
             {move || chat.voice.needs_tap.get().then(|| view! {
-                <button type="button" class="gw-tap" on:click=move |_| chat.voice.tap()>
+                <button type="button" class="gw-tap" on:click=move |_| { chat.voice.tap(); focus(input); }>
                     <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M4 9v6h4l5 5V4L8 9H4zm12.5 3a4.5 4.5 0 0 0-2.5-4v8a4.5 4.5 0 0 0 2.5-4z" />
                     </svg>
