@@ -34,6 +34,8 @@ pub struct UiState {
     pub mic: RwSignal<Mic>,
     /// Phone-sized screen: the open panel covers the page and is modal.
     pub narrow: RwSignal<bool>,
+    /// What was in the message box when listening started: dictation is added after it.
+    typed: StoredValue<String>,
     recognizer: StoredValue<Option<Rc<Recognizer>>, LocalStorage>,
 }
 
@@ -56,7 +58,7 @@ impl Mic {
                 Some("Voice input isn't supported in this browser. Please type your message.")
             }
             Mic::Denied => Some(
-                "Microphone access is blocked. Allow it in your browser's site settings, or type your message.",
+                "Microphone access is blocked. Allow it in your browser's site settings and press the microphone again, or type your message.",
             ),
             _ => None,
         }
@@ -95,6 +97,7 @@ impl UiState {
             chat,
             mic: RwSignal::new(mic),
             narrow: RwSignal::new(false),
+            typed: StoredValue::new(String::new()),
             recognizer: StoredValue::new_local(None),
         }
     }
@@ -125,9 +128,12 @@ impl UiState {
                 return;
             }
             // The line under the message box already says why.
-            Mic::Unsupported | Mic::Denied => return,
-            Mic::Ready => {}
+            Mic::Unsupported => return,
+            // Refused before: the visitor may have allowed it since, so ask again.
+            Mic::Ready | Mic::Denied => {}
         }
+        self.typed
+            .set_value(self.chat.draft.get_untracked().trim_end().to_owned());
         self.chat.voice.stop();
         let lang = self.stt_lang();
         let Some(rec) = Recognizer::new(&lang, move |heard| ui.heard(heard)) else {
@@ -149,10 +155,17 @@ impl UiState {
 
     fn heard(&self, heard: Heard) {
         let chat = self.chat;
+        let after_typed = |heard: String| {
+            self.typed.with_value(|typed| match typed.as_str() {
+                "" => heard,
+                typed => format!("{typed} {heard}"),
+            })
+        };
         match heard {
-            Heard::Interim(text) => chat.draft.set(text),
+            Heard::Interim(text) => chat.draft.set(after_typed(text)),
             Heard::Final(text) => {
                 self.mic.set(Mic::Ready);
+                let text = after_typed(text);
                 chat.draft.set(text.clone());
                 if !chat.busy.get_untracked() {
                     chat.send(text);
