@@ -76,11 +76,11 @@ impl Settings {
     }
 }
 
-/// A distance in pixels, `"24"` or `"24px"`, 0 to 500, as CSS; anything else is ignored (so no
-/// other CSS can be injected through it).
+/// A distance in whole pixels, `"24"` or `"24px"`, 0 to 500, as CSS; anything else is ignored
+/// (so no other CSS can be injected through it). Integers only: a float parser is kilobytes.
 pub fn pixels(s: &str) -> Option<String> {
-    let n: f64 = s.strip_suffix("px").unwrap_or(s).trim().parse().ok()?;
-    (0.0..=500.0).contains(&n).then(|| format!("{n}px"))
+    let n: u16 = s.strip_suffix("px").unwrap_or(s).trim().parse().ok()?;
+    (n <= 500).then(|| format!("{n}px"))
 }
 
 /// `#rgb` or `#rrggbb`: the only colours accepted from a data attribute or the server, so no
@@ -233,7 +233,9 @@ mod tests {
     #[test]
     fn offsets_are_plain_pixel_distances() {
         assert_eq!(pixels("24"), Some("24px".into()));
-        assert_eq!(pixels("7.5px"), Some("7.5px".into()));
+        assert_eq!(pixels("96px"), Some("96px".into()));
+        assert_eq!(pixels("7.5px"), None);
+        assert_eq!(pixels("501"), None);
         assert_eq!(pixels("-4"), None);
         assert_eq!(pixels("10px;color:red"), None);
         assert_eq!(pixels("NaN"), None);

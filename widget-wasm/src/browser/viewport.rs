@@ -43,9 +43,31 @@ pub fn watch(f: impl Fn(Rect) + 'static) -> Option<[Listener; 2]> {
     ])
 }
 
+/// `v` for CSS with three decimals, formatted as integers: `f64`'s `Display` would add
+/// kilobytes of float formatting to the bundle.
+pub fn css_number(v: f64) -> String {
+    let m = (v * 1000.0 + 0.5).floor() as i64;
+    let sign = if m < 0 { "-" } else { "" };
+    let m = m.unsigned_abs();
+    format!("{sign}{}.{:03}", m / 1000, m % 1000)
+}
+
 /// The screen is phone-sized: the open panel covers the page (the stylesheet's breakpoint).
 pub fn is_narrow() -> bool {
     web_sys::window()
         .and_then(|w| w.match_media("(max-width: 480px)").ok().flatten())
         .is_some_and(|m| m.matches())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::css_number;
+
+    #[test]
+    fn numbers_for_css_have_three_decimals() {
+        assert_eq!(css_number(390.0), "390.000");
+        assert_eq!(css_number(1.0 / 3.0), "0.333");
+        assert_eq!(css_number(0.6666), "0.667");
+        assert_eq!(css_number(-12.25), "-12.250");
+    }
 }

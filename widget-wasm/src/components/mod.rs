@@ -236,7 +236,7 @@ pub fn App() -> impl IntoView {
         ui.narrow.set(viewport::is_narrow());
     });
     StoredValue::new_local(listeners);
-    let px = |v: f64| format!("{v}px");
+    let px = |v: f64| format!("{}px", viewport::css_number(v));
     view! {
         <div
             class=if left { "gw-app gw-left" } else { "gw-app gw-right" }
@@ -248,7 +248,7 @@ pub fn App() -> impl IntoView {
             // Zoomed in, the widget keeps its size on screen: scaled by 1 / zoom.
             style:width=move || vv.get().map(|r| px(r.width * r.scale)).unwrap_or_default()
             style:height=move || vv.get().map(|r| px(r.height * r.scale)).unwrap_or_default()
-            style:transform=move || vv.get().map(|r| format!("translate({}px,{}px) scale({})", r.left, r.top, 1.0 / r.scale)).unwrap_or_default()
+            style:transform=move || vv.get().map(|r| format!("translate({}px,{}px) scale({})", viewport::css_number(r.left), viewport::css_number(r.top), viewport::css_number(1.0 / r.scale))).unwrap_or_default()
         >
             {move || ui.open.get().then(|| view! { <Panel launcher=launcher_ref /> })}
             <Launcher node_ref=launcher_ref />
