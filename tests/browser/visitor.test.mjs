@@ -343,3 +343,21 @@ test('New conversation can be undone for a few seconds', async () => {
   assert.equal(await stored(page), '');
   await context.close();
 });
+
+test('polish: Send looks disabled when empty, 44 px header buttons on touch, a quiet AI notice', async () => {
+  const { page, context, box } = await openChat({ width: 390, height: 844, isMobile: true });
+  const send = page.getByRole('button', { name: 'Send' });
+  const opacity = () => send.evaluate((el) => Number(getComputedStyle(el).opacity));
+  assert.ok(await opacity() < 0.6, 'empty: Send looks disabled');
+  await box.fill('Something to send');
+  assert.equal(await opacity(), 1, 'with text: Send looks enabled');
+  for (const name of ['New conversation', 'Mute replies']) {
+    const b = await page.locator(`grok-chat-widget .gw-header [aria-label="${name}"]`).boundingBox();
+    assert.ok(b.width >= 44 && b.height >= 44, `${name}: ${JSON.stringify(b)}`);
+  }
+  const b = await page.locator('grok-chat-widget .gw-header [aria-label="Close chat"]').boundingBox();
+  assert.ok(b.width >= 44 && b.height >= 44, `Close chat: ${JSON.stringify(b)}`);
+  await page.getByText('AI assistant · answers may be wrong').waitFor();
+  await assertOnScreen(page, '.gw-fine', 'the AI notice');
+  await context.close();
+});
