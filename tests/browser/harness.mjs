@@ -124,9 +124,10 @@ title = "Secure Chat"
   };
 }
 
-/// A new page that records every request URL, console line and page error.
-export async function openPage(stack, { width = 1280, height = 800 } = {}) {
-  const context = await stack.browser.newContext({ viewport: { width, height } });
+/// A new page that records every request URL, console line and page error. `isMobile`: a
+/// phone's viewport rules (the page may be wider than the screen; touch).
+export async function openPage(stack, { width = 1280, height = 800, isMobile = false } = {}) {
+  const context = await stack.browser.newContext({ viewport: { width, height }, isMobile, hasTouch: isMobile });
   const page = await context.newPage();
   const seen = { requests: [], console: [], errors: [], bodies: [] };
   page.on('request', (r) => seen.requests.push(r.url()));

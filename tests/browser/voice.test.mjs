@@ -398,3 +398,47 @@ test('a site with session tokens gets X-Widget-Session, and an expired token is 
   assert.equal(await page.locator('grok-chat-widget .gw-user').filter({ hasText: 'Second message' }).count(), 1);
   await context.close();
 });
+
+test('dictation is added to what was typed, not put in its place', async () => {
+  const { page, context, box } = await openChat();
+  await box.fill('Please translate:');
+  await page.getByRole('button', { name: 'Voice input' }).click();
+  await page.getByRole('button', { name: 'Stop listening' }).waitFor();
+  await page.evaluate(() => window.__hear('good morning', false));
+  await page.waitForFunction(() => document.querySelector('grok-chat-widget').shadowRoot.querySelector('textarea').value === 'Please translate: good morning');
+  await page.evaluate(() => window.__hear('good morning everyone', true));
+  await page.locator('grok-chat-widget .gw-user').filter({ hasText: 'Please translate: good morning everyone' }).waitFor();
+  await idle(page);
+  assert.equal(await box.inputValue(), '');
+  await context.close();
+});
+
+test('after a denied microphone, a new tap on the mic asks again', async () => {
+  const { page, context } = await openChat();
+  await page.getByRole('button', { name: 'Voice input' }).click();
+  await page.evaluate(() => {
+    const r = window.__v.recs[0];
+    r.onerror({ error: 'not-allowed' });
+    r.onend({});
+  });
+  await page.locator('grok-chat-widget .gw-hint').filter({ hasText: /Microphone access is blocked/ }).waitFor();
+  // The visitor allowed the microphone in the site settings and taps again.
+  await page.getByRole('button', { name: 'Voice input' }).click({ force: true });
+  await page.getByRole('button', { name: 'Stop listening' }).waitFor();
+  const r = await v(page);
+  assert.equal(r.recs.length, 2, 'a new recognition was started');
+  assert.equal(r.recs[1].started, true);
+  assert.equal(await page.locator('grok-chat-widget .gw-hint').count(), 0, 'the explanation goes while listening');
+  await context.close();
+});
+
+test('after "Tap to enable sound" focus goes to the message box', async () => {
+  await delays(0);
+  const { page, context, box } = await openChat({ fake: { blockFirstPlay: true } });
+  await ask(page, box, 'A sentence to hear.');
+  await page.getByRole('button', { name: 'Tap to enable sound' }).click();
+  await page.getByRole('button', { name: 'Tap to enable sound' }).waitFor({ state: 'detached' });
+  const focused = await page.evaluate(() => document.querySelector('grok-chat-widget').shadowRoot.activeElement?.getAttribute('aria-label'));
+  assert.equal(focused, 'Message');
+  await context.close();
+});

@@ -25,6 +25,10 @@ pub struct Settings {
     pub accent_color: Option<String>,
     /// Launcher on the left instead of the right.
     pub position_left: bool,
+    /// `data-offset-x` / `data-offset-y`: the launcher's distance from the screen's side and
+    /// bottom edges, as a CSS length (`"24px"`); the stylesheet's default when `None`.
+    pub offset_x: Option<String>,
+    pub offset_y: Option<String>,
     pub open_on_load: bool,
     pub stt_lang: Option<String>,
     /// `data-voice`: one of the client's voices for the server's speech.
@@ -62,12 +66,21 @@ impl Settings {
             title: get("title"),
             accent_color: get("accentColor").filter(|c| is_hex_color(c)),
             position_left: get("position").is_some_and(|p| p.eq_ignore_ascii_case("left")),
+            offset_x: get("offsetX").and_then(|v| pixels(&v)),
+            offset_y: get("offsetY").and_then(|v| pixels(&v)),
             open_on_load: get("open").is_some_and(|v| v == "true" || v.is_empty()),
             stt_lang: get("sttLang"),
             voice: get("voice"),
             tts: crate::speech::TtsOptions::from_fields(&get),
         }
     }
+}
+
+/// A distance in whole pixels, `"24"` or `"24px"`, 0 to 500, as CSS; anything else is ignored
+/// (so no other CSS can be injected through it). Integers only: a float parser is kilobytes.
+pub fn pixels(s: &str) -> Option<String> {
+    let n: u16 = s.strip_suffix("px").unwrap_or(s).trim().parse().ok()?;
+    (n <= 500).then(|| format!("{n}px"))
 }
 
 /// `#rgb` or `#rrggbb`: the only colours accepted from a data attribute or the server, so no
@@ -215,6 +228,17 @@ mod tests {
         assert_eq!(s.client_id, "demo");
         assert_eq!(s.proxy_url, "http://127.0.0.1:8080");
         assert!(!s.open_on_load);
+    }
+
+    #[test]
+    fn offsets_are_plain_pixel_distances() {
+        assert_eq!(pixels("24"), Some("24px".into()));
+        assert_eq!(pixels("96px"), Some("96px".into()));
+        assert_eq!(pixels("7.5px"), None);
+        assert_eq!(pixels("501"), None);
+        assert_eq!(pixels("-4"), None);
+        assert_eq!(pixels("10px;color:red"), None);
+        assert_eq!(pixels("NaN"), None);
     }
 
     #[test]

@@ -87,11 +87,13 @@ fn sample() -> Conversation {
         previous_response_id: Some("resp_9".into()),
         messages: vec![
             Saved {
+                id: None,
                 role: Role::User,
                 text: "Hi \"there\" ✓".into(),
                 status: Status::Done,
             },
             Saved {
+                id: None,
                 role: Role::Assistant,
                 text: "Half a rep".into(),
                 status: Status::Stopped,
@@ -128,6 +130,7 @@ fn corrupt_or_foreign_data_is_tolerated() {
     assert_eq!(
         partial.messages,
         vec![Saved {
+            id: None,
             role: Role::Assistant,
             text: "ok".into(),
             status: Status::Done
@@ -140,6 +143,7 @@ fn only_the_newest_messages_are_kept() {
     let mut c = sample();
     c.messages = (0..persist::MAX_MESSAGES + 5)
         .map(|i| Saved {
+            id: None,
             role: Role::User,
             text: i.to_string(),
             status: Status::Done,

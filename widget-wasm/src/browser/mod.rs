@@ -7,5 +7,7 @@ pub mod events;
 pub mod http;
 pub mod listener;
 pub mod log;
+pub mod page;
 pub mod speech_recognition;
 pub mod speech_synthesis;
+pub mod viewport;

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::{Mic, UiState};
+use crate::state::{MAX_CHARS, thousands};
 
 #[component]
 pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
@@ -15,14 +16,22 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
     let mic = ui.mic;
     let listening = move || mic.get() == Mic::Listening;
     let why = move || mic.get().explanation();
+    // Shown from 90 % of the limit; past it Send refuses (the text stays, never cut).
+    let count = move || {
+        let n = chat.draft.with(|d| d.trim().chars().count());
+        (n * 10 > MAX_CHARS * 9).then(|| format!("{} / {}", thousands(n), thousands(MAX_CHARS)))
+    };
     view! {
         <form class="gw-composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+            {move || chat.queued.get().map(|q| view! {
+                <p class="gw-queued" role="status">"Will send after this reply: " {q}</p>
+            })}
             <textarea
                 class="gw-input"
                 rows="1"
                 aria-label="Message"
+                aria-describedby=move || count().map(|_| "gw-count")
                 placeholder=move || if listening() { "Listening…" } else { "Type a message…" }
-                maxlength="4000"
                 node_ref=input
                 prop:value=move || chat.draft.get()
                 on:input=move |ev| {
@@ -58,6 +67,8 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                 type="button"
                 class="gw-icon gw-send"
                 class:gw-stop=move || chat.busy.get()
+                // Looks disabled with nothing to send; still focusable and named "Send".
+                class:gw-empty=move || !chat.busy.get() && chat.draft.with(|d| d.trim().is_empty())
                 aria-label=move || if chat.busy.get() { "Stop generating" } else { "Send" }
                 on:click=move |_| if chat.busy.get_untracked() { chat.stop() } else { send() }
             >
@@ -65,7 +76,9 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                     <path fill="currentColor" d=move || if chat.busy.get() { "M7 6h10a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H7a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1z" } else { "M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z" } />
                 </svg>
             </button>
+            {move || count().map(|c| view! { <p class="gw-count" id="gw-count">{c}</p> })}
             {move || why().map(|w| view! { <p class="gw-hint" id="gw-mic-why" role="status">{w}</p> })}
+            <p class="gw-fine">"AI assistant · answers may be wrong"</p>
         </form>
     }
 }

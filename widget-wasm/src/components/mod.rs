@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use crate::boot::Settings;
 use crate::browser::speech_recognition::{Heard, Recognizer};
+use crate::browser::viewport::{self, Rect};
 use crate::state::Chat;
 pub use composer::Composer;
 pub use launcher::Launcher;
@@ -31,6 +32,10 @@ pub struct UiState {
     pub notice: RwSignal<Option<String>>,
     pub chat: Chat,
     pub mic: RwSignal<Mic>,
+    /// Phone-sized screen: the open panel covers the page and is modal.
+    pub narrow: RwSignal<bool>,
+    /// What was in the message box when listening started: dictation is added after it.
+    typed: StoredValue<String>,
     recognizer: StoredValue<Option<Rc<Recognizer>>, LocalStorage>,
 }
 
@@ -53,7 +58,7 @@ impl Mic {
                 Some("Voice input isn't supported in this browser. Please type your message.")
             }
             Mic::Denied => Some(
-                "Microphone access is blocked. Allow it in your browser's site settings, or type your message.",
+                "Microphone access is blocked. Allow it in your browser's site settings and press the microphone again, or type your message.",
             ),
             _ => None,
         }
@@ -91,6 +96,8 @@ impl UiState {
             notice: RwSignal::new(None),
             chat,
             mic: RwSignal::new(mic),
+            narrow: RwSignal::new(false),
+            typed: StoredValue::new(String::new()),
             recognizer: StoredValue::new_local(None),
         }
     }
@@ -121,9 +128,12 @@ impl UiState {
                 return;
             }
             // The line under the message box already says why.
-            Mic::Unsupported | Mic::Denied => return,
-            Mic::Ready => {}
+            Mic::Unsupported => return,
+            // Refused before: the visitor may have allowed it since, so ask again.
+            Mic::Ready | Mic::Denied => {}
         }
+        self.typed
+            .set_value(self.chat.draft.get_untracked().trim_end().to_owned());
         self.chat.voice.stop();
         let lang = self.stt_lang();
         let Some(rec) = Recognizer::new(&lang, move |heard| ui.heard(heard)) else {
@@ -145,10 +155,17 @@ impl UiState {
 
     fn heard(&self, heard: Heard) {
         let chat = self.chat;
+        let after_typed = |heard: String| {
+            self.typed.with_value(|typed| match typed.as_str() {
+                "" => heard,
+                typed => format!("{typed} {heard}"),
+            })
+        };
         match heard {
-            Heard::Interim(text) => chat.draft.set(text),
+            Heard::Interim(text) => chat.draft.set(after_typed(text)),
             Heard::Final(text) => {
                 self.mic.set(Mic::Ready);
+                let text = after_typed(text);
                 chat.draft.set(text.clone());
                 if !chat.busy.get_untracked() {
                     chat.send(text);
@@ -208,13 +225,30 @@ impl UiState {
 pub fn App() -> impl IntoView {
     let ui = expect_context::<UiState>();
     let launcher_ref = NodeRef::<leptos::html::Button>::new();
-    let left = ui.settings.with_value(|s| s.position_left);
+    let (left, offset_x, offset_y) = ui
+        .settings
+        .with_value(|s| (s.position_left, s.offset_x.clone(), s.offset_y.clone()));
+    // The widget covers the visual viewport (what is on screen), not the layout viewport that
+    // `position: fixed` alone would use: see browser::viewport.
+    let vv = RwSignal::new(None::<Rect>);
+    let listeners = viewport::watch(move |r| {
+        vv.set(Some(r));
+        ui.narrow.set(viewport::is_narrow());
+    });
+    StoredValue::new_local(listeners);
+    let px = |v: f64| format!("{}px", viewport::css_number(v));
     view! {
         <div
             class=if left { "gw-app gw-left" } else { "gw-app gw-right" }
             class:gw-open=move || ui.open.get()
             style:--gw-accent=move || ui.accent.get()
             style:--gw-on-accent=move || crate::boot::text_on(&ui.accent.get())
+            style:--grokwidget-offset-x=offset_x.unwrap_or_default()
+            style:--grokwidget-offset-y=offset_y.unwrap_or_default()
+            // Zoomed in, the widget keeps its size on screen: scaled by 1 / zoom.
+            style:width=move || vv.get().map(|r| px(r.width * r.scale)).unwrap_or_default()
+            style:height=move || vv.get().map(|r| px(r.height * r.scale)).unwrap_or_default()
+            style:transform=move || vv.get().map(|r| format!("translate({}px,{}px) scale({})", viewport::css_number(r.left), viewport::css_number(r.top), viewport::css_number(1.0 / r.scale))).unwrap_or_default()
         >
             {move || ui.open.get().then(|| view! { <Panel launcher=launcher_ref /> })}
             <Launcher node_ref=launcher_ref />

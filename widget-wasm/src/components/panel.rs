@@ -1,7 +1,9 @@
 //! The chat panel: title bar (new conversation, mute, close), message log, composer.
 
 use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
 
+use super::transcript::focus;
 use super::{Composer, Transcript, UiState};
 
 #[component]
@@ -28,15 +30,46 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
             let _ = i.focus();
         }
     };
+    let panel = NodeRef::<leptos::html::Section>::new();
+    // On a phone the panel covers the page: it is modal, and Tab goes round inside it.
+    let keep_focus = move |ev: &leptos::ev::KeyboardEvent| {
+        let Some(panel) = panel.get_untracked().filter(|_| ui.narrow.get_untracked()) else {
+            return;
+        };
+        let ends = (
+            panel.query_selector(".gw-header button").ok().flatten(),
+            panel.query_selector(".gw-send").ok().flatten(),
+        );
+        let (Some(first), Some(last)) = ends else {
+            return;
+        };
+        let (from, to) = if ev.shift_key() {
+            (first, last)
+        } else {
+            (last, first)
+        };
+        if ev
+            .target()
+            .is_some_and(|t| JsValue::from(t) == JsValue::from(from))
+            && let Ok(to) = to.dyn_into::<web_sys::HtmlElement>()
+        {
+            ev.prevent_default();
+            let _ = to.focus();
+        }
+    };
     view! {
         <section
             class="gw-panel"
             role="dialog"
+            node_ref=panel
             aria-label=move || ui.title.get()
+            aria-modal=move || ui.narrow.get().then_some("true")
             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                 if ev.key() == "Escape" {
                     ev.stop_propagation();
                     close();
+                } else if ev.key() == "Tab" {
+                    keep_focus(&ev);
                 }
             }
         >
@@ -72,9 +105,9 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
                     </svg>
                 </button>
             </header>
-            <Transcript />
+            <Transcript input=input />
             {move || chat.voice.needs_tap.get().then(|| view! {
-                <button type="button" class="gw-tap" on:click=move |_| chat.voice.tap()>
+                <button type="button" class="gw-tap" on:click=move |_| { chat.voice.tap(); focus(input); }>
                     <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M4 9v6h4l5 5V4L8 9H4zm12.5 3a4.5 4.5 0 0 0-2.5-4v8a4.5 4.5 0 0 0 2.5-4z" />
                     </svg>

@@ -8,7 +8,7 @@ use super::UiState;
 use crate::state::{Message, Role, Status};
 
 #[component]
-pub fn Transcript() -> impl IntoView {
+pub fn Transcript(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
     let ui = expect_context::<UiState>();
     let chat = ui.chat;
     let log = NodeRef::<leptos::html::Div>::new();
@@ -23,19 +23,19 @@ pub fn Transcript() -> impl IntoView {
         });
         chat.problem.track();
         ui.notice.track();
-        if stick.get_value() {
+        if stick.get_value()
+            && let Some(log) = log.get_untracked()
+        {
             // After this tick's rendering (the reply's markdown is drawn by its own effect).
-            request_animation_frame(move || {
-                if let Some(log) = log.get_untracked() {
-                    log.set_scroll_top(log.scroll_height());
-                }
-            });
+            // The frame may come after the panel closed, when this view's signals are gone:
+            // it holds the element itself, never a signal.
+            request_animation_frame(move || log.set_scroll_top(log.scroll_height()));
         }
     });
-    let on_scroll = move |_| {
-        if let Some(log) = log.get_untracked() {
-            stick.set_value(log.scroll_height() - log.scroll_top() - log.client_height() < 40);
-        }
+    // A scroll event can also arrive after the panel closed: read the element from the event.
+    let on_scroll = move |ev: leptos::ev::Event| {
+        let log = event_target::<web_sys::Element>(&ev);
+        stick.set_value(log.scroll_height() - log.scroll_top() - log.client_height() < 40);
     };
     view! {
         <div class="gw-log" role="log" aria-live="polite" aria-busy=move || chat.busy.get().to_string() node_ref=log on:scroll=on_scroll>
@@ -44,18 +44,31 @@ pub fn Transcript() -> impl IntoView {
                 <MessageView m=m />
             </For>
             {move || ui.notice.get().map(|n| view! { <p class="gw-notice" role="status">{n}</p> })}
+            {move || chat.undo.with(Option::is_some).then(|| view! {
+                <p class="gw-notice gw-undo" role="status">
+                    "Conversation cleared."
+                    <button type="button" class="gw-retry" on:click=move |_| { chat.undo(); focus(input); }>"Undo"</button>
+                </p>
+            })}
             {move || chat.problem.get().map(|p| {
                 let retry = p.retry.is_some();
                 view! {
                     <div class="gw-problem" role="alert">
                         <p>{p.message}</p>
                         {retry.then(|| view! {
-                            <button type="button" class="gw-retry" on:click=move |_| chat.retry()>"Retry"</button>
+                            <button type="button" class="gw-retry" on:click=move |_| { chat.retry(); focus(input); }>"Retry"</button>
                         })}
                     </div>
                 }
             })}
         </div>
+    }
+}
+
+/// Puts the keyboard in the message box (after Retry, Undo, "Tap to enable sound").
+pub fn focus(input: NodeRef<leptos::html::Textarea>) {
+    if let Some(i) = input.get_untracked() {
+        let _ = i.focus();
     }
 }
 
@@ -79,6 +92,7 @@ fn MessageView(m: Message) -> impl IntoView {
         let text = match (m.role, m.status.get()) {
             (Role::Assistant, Status::Stopped) => "Stopped",
             (Role::Assistant, Status::Failed) => "Incomplete reply",
+            (Role::Assistant, Status::Interrupted) => "Interrupted",
             (Role::User, Status::Failed) => "Not sent",
             _ => return None,
         };
@@ -94,6 +108,7 @@ fn MessageView(m: Message) -> impl IntoView {
         Status::Streaming => "streaming",
         Status::Stopped => "stopped",
         Status::Failed => "failed",
+        Status::Interrupted => "interrupted",
     };
     view! {
         <div class=class data-status=status>

@@ -10,7 +10,7 @@ use wasm_bindgen::JsValue;
 use web_sys::AbortController;
 
 use crate::api::chat::{self, Failure, Turn};
-use crate::browser::{events, log};
+use crate::browser::{events, log, page};
 use crate::speech::TtsOptions;
 pub use voice::Voice;
 
@@ -29,13 +29,20 @@ pub enum Status {
     Stopped,
     /// The turn failed; for a reply, the text is what arrived before the failure.
     Failed,
+    /// The page was left (reloaded, closed) while the reply arrived; the text is what came.
+    Interrupted,
 }
+
+/// The longest message the proxy accepts (its default `max_message_chars`).
+pub const MAX_CHARS: usize = 4000;
 
 /// One message in the log. `Copy`: its parts are signals, so a streaming reply updates only
 /// its own text.
 #[derive(Debug, Clone, Copy)]
 pub struct Message {
-    pub id: u32,
+    /// Unique across tabs (a random base per page plus a counter), and stored: two tabs showing
+    /// the same conversation agree on it.
+    pub id: u64,
     pub role: Role,
     pub text: RwSignal<String>,
     pub status: RwSignal<Status>,
@@ -74,7 +81,16 @@ pub struct Chat {
     /// `ClientInfo.stt_language`.
     pub stt_language: StoredValue<Option<String>>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
-    next_id: StoredValue<u32>,
+    next_id: StoredValue<u64>,
+    /// The user message and reply of the turn in progress in this tab.
+    turn: StoredValue<Option<(u64, u64)>>,
+    /// Sent when the reply in progress ends (Enter while a reply streams).
+    pub queued: RwSignal<Option<String>>,
+    /// What "New conversation" cleared, while Undo is offered.
+    pub undo: RwSignal<Option<(Vec<Message>, Option<String>)>>,
+    /// The conversation as stored (without the draft) when this tab last wrote or read it:
+    /// what another tab wrote is not written back.
+    synced: StoredValue<String>,
     /// Owns the messages' signals. Not the owner current at `send`: that may be a view (the
     /// Retry button) which the send itself removes, taking its signals with it.
     owner: StoredValue<Owner, LocalStorage>,
@@ -147,6 +163,19 @@ pub fn describe(failure: &Failure, had_text: bool) -> Option<(String, String)> {
     Some((code, message))
 }
 
+/// `4100` as "4,100".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn seconds(s: u64) -> String {
     match s {
         1 => "1 second".into(),
@@ -175,39 +204,171 @@ impl Chat {
             session_token: StoredValue::new(None),
             stt_language: StoredValue::new(None),
             abort: StoredValue::new_local(None),
-            next_id: StoredValue::new(0),
+            // Ids from other tabs must not collide with this page's: a random base (2^52 is
+            // still exact in a JSON number).
+            next_id: StoredValue::new(((js_sys::Math::random() * 4_294_967_296.0) as u64) << 20),
+            turn: StoredValue::new(None),
+            queued: RwSignal::new(None),
+            undo: RwSignal::new(None),
+            synced: StoredValue::new(String::new()),
             owner: StoredValue::new_local(Owner::new()),
         };
+        let mut last = None;
         for m in saved.messages {
-            chat.push(m.role, m.text, m.status);
+            // No reply streams into a page that just loaded: one saved as arriving was cut off
+            // when the page was left.
+            let status = match m.status {
+                Status::Streaming => Status::Interrupted,
+                s => s,
+            };
+            last = Some(chat.push(m.id, m.role, m.text, status));
+        }
+        if let Some(reply) = last.filter(|m| m.status.get_untracked() == Status::Interrupted)
+            && let Some(question) = chat.question_before(reply.id)
+        {
+            chat.problem.set(Some(Problem {
+                code: "interrupted".into(),
+                message: "The page was left while this reply was arriving. You can retry.".into(),
+                retry: Some(question.text.get_untracked()),
+            }));
         }
         chat
     }
 
-    /// Saves at every turn boundary: tracks the list, each status and the response id, but
-    /// not the streaming text.
-    pub fn persist_effect(&self) {
-        let chat = *self;
-        Effect::new(move |_| {
-            let messages = chat
+    /// The visitor's message just before message `id`.
+    fn question_before(&self, id: u64) -> Option<Message> {
+        self.messages.with_untracked(|list| {
+            let i = list.iter().position(|m| m.id == id)?;
+            list[..i].last().filter(|m| m.role == Role::User).copied()
+        })
+    }
+
+    /// The conversation as it is to be stored; tracks the list, the statuses and the response
+    /// id when called in an effect, but not the text (saved as it is at each turn boundary).
+    /// A reply still arriving is saved empty: its text changes all the time, and tabs compare
+    /// what they store.
+    fn snapshot(&self) -> persist::Conversation {
+        persist::Conversation {
+            previous_response_id: self.previous_response_id.get(),
+            messages: self
                 .messages
                 .get()
                 .iter()
-                .filter(|m| !(m.role == Role::Assistant && m.status.get() == Status::Streaming))
-                .map(|m| persist::Saved {
-                    role: m.role,
-                    text: m.text.get_untracked(),
-                    status: m.status.get(),
+                .map(|m| {
+                    let (text, status) = match m.status.get() {
+                        Status::Streaming => (String::new(), Status::Streaming),
+                        s => (m.text.get_untracked(), s),
+                    };
+                    persist::Saved {
+                        id: Some(m.id),
+                        role: m.role,
+                        text,
+                        status,
+                    }
                 })
-                .collect();
-            let conversation = persist::Conversation {
-                previous_response_id: chat.previous_response_id.get(),
-                messages,
-                draft: chat.draft.get_untracked(),
-            };
-            chat.client_id
-                .with_value(|id| persist::save(id, &conversation));
+                .collect(),
+            draft: self.draft.get_untracked(),
+        }
+    }
+
+    fn save(&self, conversation: persist::Conversation) {
+        let key = persist::to_json(&persist::Conversation {
+            draft: String::new(),
+            ..conversation.clone()
         });
+        if self.synced.with_value(|s| *s == key) {
+            return;
+        }
+        self.synced.set_value(key);
+        self.client_id
+            .with_value(|id| persist::save(id, &conversation));
+    }
+
+    /// Another tab changed the stored conversation (`None`: it was cleared there). This tab
+    /// follows: a cleared conversation is cleared here too (never written back), otherwise the
+    /// stored messages are shown, plus this tab's turn in progress if the other had not seen it.
+    pub fn adopt(&self, stored: Option<persist::Conversation>) {
+        let Some(stored) = stored.filter(|c| !c.messages.is_empty()) else {
+            self.synced
+                .set_value(persist::to_json(&persist::Conversation::default()));
+            if !self.messages.with_untracked(Vec::is_empty) {
+                self.clear();
+            }
+            return;
+        };
+        self.synced
+            .set_value(persist::to_json(&persist::Conversation {
+                draft: String::new(),
+                ..stored.clone()
+            }));
+        let turn = self.turn.get_value();
+        let in_turn = |id: u64| turn.is_some_and(|(u, r)| id == u || id == r);
+        let local = self.messages.get_untracked();
+        let mut list: Vec<Message> = stored
+            .messages
+            .into_iter()
+            .map(|s| {
+                let id = s.id.unwrap_or_else(|| self.fresh_id());
+                match local.iter().find(|m| m.id == id) {
+                    // This tab's reply in progress is more current than any stored copy.
+                    Some(m) if in_turn(id) => *m,
+                    Some(m) => {
+                        m.text.set(s.text);
+                        m.status.set(s.status);
+                        *m
+                    }
+                    None => self.make(id, s.role, s.text, s.status),
+                }
+            })
+            .collect();
+        for m in local.iter().filter(|m| in_turn(m.id)) {
+            if !list.iter().any(|l| l.id == m.id) {
+                list.push(*m);
+            }
+        }
+        self.messages.set(list);
+        if self
+            .problem
+            .with_untracked(|p| p.as_ref().is_some_and(|p| p.code == "interrupted"))
+        {
+            // The other tab may be the one still writing it.
+            self.problem.set(None);
+        }
+        if !self.busy.get_untracked() {
+            self.previous_response_id.set(stored.previous_response_id);
+        }
+    }
+
+    /// Saves the reply in progress as far as it came, marked interrupted: the page is being
+    /// left.
+    pub fn save_on_leave(&self) {
+        let Some((_, reply)) = self.turn.get_value() else {
+            return;
+        };
+        // Marked here too: the stream breaking as the page goes must not overwrite it.
+        if let Some(reply) = self
+            .messages
+            .with_untracked(|l| l.iter().find(|m| m.id == reply).copied())
+        {
+            reply.status.set(Status::Interrupted);
+        }
+        self.save(self.snapshot());
+    }
+
+    /// Saves at every turn boundary: tracks the list, each status and the response id, but
+    /// not the streaming text. Follows the other tabs' changes, and saves the reply in
+    /// progress when the page is left.
+    pub fn persist_effect(&self) {
+        let chat = *self;
+        Effect::new(move |_| chat.save(chat.snapshot()));
+        let key = self.client_id.with_value(|id| persist::key(id));
+        let listeners = page::on_storage(key, move |json| {
+            chat.adopt(json.and_then(|j| persist::from_json(&j)));
+        })
+        .into_iter()
+        .chain(page::on_pagehide(move || chat.save_on_leave()))
+        .collect::<Vec<_>>();
+        StoredValue::new_local(listeners);
         Effect::new(move |_| {
             let muted = chat.muted.get();
             persist::save_muted(muted);
@@ -218,22 +379,32 @@ impl Chat {
         });
     }
 
-    fn push(&self, role: Role, text: String, status: Status) -> Message {
+    fn fresh_id(&self) -> u64 {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        let m = self.owner.with_value(|owner| {
+        id
+    }
+
+    fn make(&self, id: u64, role: Role, text: String, status: Status) -> Message {
+        self.owner.with_value(|owner| {
             owner.with(|| Message {
                 id,
                 role,
                 text: RwSignal::new(text),
                 status: RwSignal::new(status),
             })
-        });
+        })
+    }
+
+    /// Appends a message; `id` when it has one already (stored), else a fresh one.
+    fn push(&self, id: Option<u64>, role: Role, text: String, status: Status) -> Message {
+        let id = id.unwrap_or_else(|| self.fresh_id());
+        let m = self.make(id, role, text, status);
         self.messages.update(|list| list.push(m));
         m
     }
 
-    fn remove(&self, id: u32) {
+    fn remove(&self, id: u64) {
         self.messages.update(|list| list.retain(|m| m.id != id));
     }
 
@@ -264,27 +435,72 @@ impl Chat {
         }
     }
 
-    /// Sends `text` as the next turn. Ignored while a reply is arriving or when blank.
+    /// Sends `text` as the next turn; while a reply is arriving it is queued and sent when
+    /// that reply ends. Ignored when blank; refused (the text stays) when too long.
     pub fn send(&self, text: String) {
         let text = text.trim().to_owned();
-        if text.is_empty() || self.busy.get_untracked() {
+        if text.is_empty() {
+            return;
+        }
+        let chars = text.chars().count();
+        if chars > MAX_CHARS {
+            self.problem.set(Some(Problem {
+                code: "too_long".into(),
+                message: format!(
+                    "This message is too long to send: {} characters, the limit is {}. Please shorten it.",
+                    thousands(chars),
+                    thousands(MAX_CHARS)
+                ),
+                retry: None,
+            }));
             return;
         }
         if self.draft.get_untracked().trim() == text {
             self.draft.set(String::new());
         }
+        if self.busy.get_untracked() {
+            self.queued.set(Some(text));
+            return;
+        }
         self.problem.set(None);
-        let user = self.push(Role::User, text.clone(), Status::Done);
+        // A new exchange: the cleared conversation is not coming back over it.
+        if self.undo.with_untracked(Option::is_some) {
+            self.undo.set(None);
+        }
+        let user = self.push(None, Role::User, text.clone(), Status::Done);
         dispatch_message("user", &text, None);
         self.run(user, text, ALL_RETRIES);
     }
 
-    /// Retry: the failed message goes again, without a second copy of its bubble.
+    /// Retry: the failed message goes again, once. A broken reply to it is replaced in place,
+    /// under the same question bubble.
     pub fn retry(&self) {
         let Some(text) = self.problem.get_untracked().and_then(|p| p.retry) else {
             return;
         };
-        self.send(text);
+        if self.busy.get_untracked() {
+            return;
+        }
+        let last = self.messages.with_untracked(|l| l.last().copied());
+        if let Some(reply) = last.filter(|m| {
+            m.role == Role::Assistant
+                && matches!(
+                    m.status.get_untracked(),
+                    Status::Failed | Status::Interrupted
+                )
+        }) && let Some(user) = self
+            .question_before(reply.id)
+            .filter(|u| u.text.with_untracked(|t| *t == text))
+        {
+            self.problem.set(None);
+            self.remove(reply.id);
+            if user.status.get_untracked() != Status::Done {
+                user.status.set(Status::Done);
+            }
+            self.run(user, text, ALL_RETRIES);
+        } else {
+            self.send(text);
+        }
     }
 
     /// Stop generating: aborting the fetch makes the proxy cancel upstream.
@@ -297,17 +513,55 @@ impl Chat {
         });
     }
 
-    /// Forgets the conversation (here and in storage) and stops any reply in progress.
+    /// Forgets the conversation (here and in storage) and stops any reply in progress;
+    /// [`Chat::undo`] brings it back while `undo` holds it.
     pub fn new_conversation(&self) {
+        let kept = (
+            self.messages.get_untracked(),
+            self.previous_response_id.get_untracked(),
+        );
+        self.clear();
+        if kept.0.is_empty() {
+            return;
+        }
+        let first = kept.0[0].id;
+        self.undo.set(Some(kept));
+        // Offered for a few seconds, unless something newer replaced it.
+        let chat = *self;
+        set_timeout(
+            move || {
+                if chat
+                    .undo
+                    .with_untracked(|u| u.as_ref().is_some_and(|(m, _)| m[0].id == first))
+                {
+                    chat.undo.set(None);
+                }
+            },
+            std::time::Duration::from_secs(6),
+        );
+    }
+
+    fn clear(&self) {
         self.stop();
         self.messages.set(Vec::new());
         self.previous_response_id.set(None);
         self.problem.set(None);
+        self.undo.set(None);
+    }
+
+    /// Undo "New conversation".
+    pub fn undo(&self) {
+        if let Some((messages, previous)) = self.undo.get_untracked() {
+            self.undo.set(None);
+            self.messages.set(messages);
+            self.previous_response_id.set(previous);
+        }
     }
 
     fn run(&self, user: Message, text: String, retries: Retries) {
         let chat = *self;
-        let reply = self.push(Role::Assistant, String::new(), Status::Streaming);
+        let reply = self.push(None, Role::Assistant, String::new(), Status::Streaming);
+        self.turn.set_value(Some((user.id, reply.id)));
         let Ok(controller) = AbortController::new() else {
             return;
         };
@@ -362,6 +616,7 @@ impl Chat {
         let chat = *self;
         chat.abort.set_value(None);
         chat.busy.set(false);
+        chat.turn.set_value(None);
         let full = result.is_ok().then(|| reply.text.get_untracked());
         chat.voice.end(full.as_deref());
         match result {
@@ -370,6 +625,10 @@ impl Chat {
                 chat.previous_response_id
                     .set(Some(done.response_id.clone()));
                 dispatch_message("assistant", &reply.text.get_untracked(), Some(&done));
+                if let Some(next) = chat.queued.get_untracked() {
+                    chat.queued.set(None);
+                    chat.send(next);
+                }
             }
             Err(Failure::Refused { code, .. })
                 if retries.conversation && code == codes::CONVERSATION_NOT_FOUND =>
@@ -409,7 +668,20 @@ impl Chat {
                     );
                 });
             }
+            // The page is being left: save_on_leave marked and saved the reply.
+            Err(_) if reply.status.get_untracked() == Status::Interrupted => {}
             Err(failure) => {
+                // A message queued behind this reply goes back into the box, never lost.
+                if let Some(next) = chat.queued.get_untracked() {
+                    chat.queued.set(None);
+                    chat.draft.update(|d| {
+                        *d = if d.trim().is_empty() {
+                            next
+                        } else {
+                            format!("{next}\n{d}")
+                        }
+                    });
+                }
                 let had_text = !reply.text.with_untracked(String::is_empty);
                 if failure == Failure::Aborted {
                     reply.status.set(Status::Stopped);
@@ -425,7 +697,7 @@ impl Chat {
                     if chat.draft.with_untracked(|d| d.trim().is_empty()) {
                         chat.draft.set(text.clone());
                     } else {
-                        chat.push(Role::User, text.clone(), Status::Failed);
+                        chat.push(None, Role::User, text.clone(), Status::Failed);
                     }
                 }
                 if let Some((code, message)) = describe(&failure, had_text) {
@@ -511,6 +783,13 @@ mod tests {
         let (code, text) = describe(&f, false).unwrap();
         assert_eq!(code, "upstream_unavailable");
         assert!(text.contains("error 503"), "{text}");
+    }
+
+    #[test]
+    fn long_counts_get_thousands_separators() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(4000), "4,000");
+        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub const MAX_MESSAGES: usize = 200;
 /// One message as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Saved {
+    /// The message's id, the same in every tab (absent in conversations saved before ids).
+    pub id: Option<u64>,
     pub role: Role,
     pub text: String,
     pub status: Status,
@@ -59,9 +61,11 @@ fn role_name(r: Role) -> &'static str {
 
 fn status_name(s: Status) -> &'static str {
     match s {
-        Status::Done | Status::Streaming => "done",
+        Status::Done => "done",
+        Status::Streaming => "streaming",
         Status::Stopped => "stopped",
         Status::Failed => "failed",
+        Status::Interrupted => "interrupted",
     }
 }
 
@@ -77,6 +81,9 @@ pub fn to_json(c: &Conversation) -> String {
         .iter()
         .map(|m| {
             let o = Object::new();
+            if let Some(id) = m.id {
+                set(&o, "id", &(id as f64).into());
+            }
             set(&o, "role", &role_name(m.role).into());
             set(&o, "text", &m.text.as_str().into());
             set(&o, "status", &status_name(m.status).into());
@@ -114,9 +121,16 @@ pub fn from_json(json: &str) -> Option<Conversation> {
             let status = match get(&m, "status").as_string().as_deref() {
                 Some("stopped") => Status::Stopped,
                 Some("failed") => Status::Failed,
+                Some("interrupted") => Status::Interrupted,
+                // Still arriving in another tab (a page that loads it marks it interrupted).
+                Some("streaming") => Status::Streaming,
                 _ => Status::Done,
             };
             Some(Saved {
+                id: get(&m, "id")
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n < 9e15)
+                    .map(|n| n as u64),
                 role,
                 text: get(&m, "text").as_string()?,
                 status,
