@@ -16,6 +16,7 @@ pub mod boot;
 pub mod browser;
 pub mod components;
 pub mod markdown;
+pub mod settings;
 pub mod speech;
 pub mod state;
 
@@ -23,7 +24,7 @@ use leptos::prelude::*;
 
 /// Mounts the widget once. Called by `main` when the module is initialised.
 pub fn start() {
-    let Some(settings) = boot::Settings::from_loader() else {
+    let Some(settings) = boot::settings_from_loader() else {
         browser::log::error("[widget] started without the loader's settings; embed /widget.js");
         return;
     };
@@ -31,7 +32,7 @@ pub fn start() {
         browser::log::error("[widget] could not create its host element");
         return;
     };
-    let ui = components::UiState::new(settings.clone());
+    let ui = state::UiState::new(settings.clone());
     boot::install_host_api(ui);
     leptos::mount::mount_to(mount_point, move || {
         provide_context(ui);
@@ -39,5 +40,5 @@ pub fn start() {
         view! { <components::App /> }
     })
     .forget();
-    api::load_client_info(settings, ui);
+    ui.load_client_info();
 }

@@ -230,106 +230,32 @@ pub fn pick_voice(voices: &[(String, String)], lang: &str) -> Option<usize> {
     })
 }
 
-/// Sentences shorter than this are joined with the next, as the proxy does.
-const MIN_SENTENCE_CHARS: usize = 12;
-/// A run without a sentence end is cut at a space past this length.
-const MAX_SENTENCE_CHARS: usize = 280;
-
-/// Cuts streamed reply text into sentences for the browser voice when the server sends no
-/// audio (voice off for the site): `push` deltas, get complete sentences back; `finish` gives
-/// the rest. A smaller cousin of the proxy's splitter: sentence ends, line breaks, long runs.
+/// Cuts streamed reply text into speakable sentences for the browser voice. It is the proxy's own
+/// splitter (`speech-text`), so the browser voice and the server's clips read a reply alike.
 #[derive(Debug, Default)]
-pub struct Splitter {
-    buf: String,
-}
+pub struct Splitter(speech_text::SentenceSplitter);
 
 impl Splitter {
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Adds reply text; returns the sentences it completed, as they should be said.
     pub fn push(&mut self, delta: &str) -> Vec<String> {
-        self.buf.push_str(delta);
-        let mut out = Vec::new();
-        while let Some(end) = self.boundary() {
-            let s: String = self.buf.drain(..end).collect();
-            out.extend(speakable(&s));
-        }
-        out
+        self.0
+            .push(delta)
+            .iter()
+            .filter_map(|s| speakable(s))
+            .collect()
     }
 
+    /// The reply ended: the rest, as it should be said.
     pub fn finish(&mut self) -> Option<String> {
-        speakable(&std::mem::take(&mut self.buf))
-    }
-
-    fn boundary(&self) -> Option<usize> {
-        let b = &self.buf;
-        if b.matches("```").count() % 2 == 1 {
-            return None; // inside a code block: wait for its end
-        }
-        let mut chars = b.char_indices().peekable();
-        let mut count = 0;
-        let mut last_space = None;
-        while let Some((pos, c)) = chars.next() {
-            count += 1;
-            if c == ' ' {
-                last_space = Some(pos + 1);
-            }
-            let next = chars.peek().map(|&(_, n)| n);
-            let ends = match c {
-                '\n' => next.is_some(),
-                '.' | '!' | '?' | '…' => next.is_some_and(char::is_whitespace),
-                _ => false,
-            };
-            if ends && b[..pos].trim().chars().count() >= MIN_SENTENCE_CHARS {
-                return Some(pos + c.len_utf8());
-            }
-            if count > MAX_SENTENCE_CHARS {
-                return last_space;
-            }
-        }
-        None
+        self.0.finish().as_deref().and_then(speakable)
     }
 }
 
-/// Markdown → words worth saying: code blocks and URLs dropped, emphasis, heading and list
-/// marks removed, `[text](url)` read as its text. `None` when nothing is left.
-pub fn speakable(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut in_code = false;
-    for line in text.lines() {
-        let t = line.trim_start();
-        if t.starts_with("```") {
-            in_code = !in_code;
-            continue;
-        }
-        if in_code {
-            continue;
-        }
-        let t = t.trim_start_matches(['#', '>', '-', '*', '+']);
-        for word in t.split_whitespace() {
-            if word.starts_with("http://") || word.starts_with("https://") {
-                continue;
-            }
-            let word = match (word.find("]("), word.starts_with('[')) {
-                (Some(close), _) => &word[..close],
-                _ => word,
-            };
-            let word: String = word
-                .chars()
-                .filter(|c| !matches!(c, '*' | '`' | '~' | '[' | ']'))
-                .collect();
-            let word = word.trim_matches('_');
-            if !word.is_empty() {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(word);
-            }
-        }
-    }
-    out.chars().any(char::is_alphanumeric).then_some(out)
-}
+pub use speech_text::speakable;
 
 #[cfg(test)]
 mod tests {

@@ -293,3 +293,107 @@ mod speech_queue {
         assert!(q.is_active());
     }
 }
+
+/// The proxy writes events with serde; the widget reads them by hand (no serde in the bundle).
+/// Every variant, serialised as the proxy does, must read back as the same event.
+#[wasm_bindgen_test]
+fn every_protocol_stream_event_reads_back_the_same_in_the_widget() {
+    use protocol::{StreamEvent, Usage};
+    use widget_wasm::api::chat::Done;
+    let usage = Usage {
+        input_tokens: 12,
+        output_tokens: 34,
+        total_tokens: 46,
+        reasoning_tokens: 5,
+        cost_usd: Some(0.00125),
+    };
+    let cases = [
+        (
+            StreamEvent::Delta {
+                text: "Hé \"quoted\"\n".into(),
+            },
+            Event::Delta("Hé \"quoted\"\n".into()),
+        ),
+        (
+            StreamEvent::Audio {
+                index: 3,
+                text: "One.".into(),
+                audio_url: "data:audio/wav;base64,UklGRg==".into(),
+            },
+            Event::Audio {
+                index: 3,
+                text: "One.".into(),
+                audio_url: "data:audio/wav;base64,UklGRg==".into(),
+            },
+        ),
+        (
+            StreamEvent::AudioError {
+                index: 1,
+                text: "Two.".into(),
+                code: "tts_failed".into(),
+            },
+            Event::AudioError {
+                index: 1,
+                text: "Two.".into(),
+                code: "tts_failed".into(),
+            },
+        ),
+        (
+            StreamEvent::Done {
+                response_id: "resp-1".into(),
+                usage: usage.clone(),
+            },
+            Event::Done(Done {
+                response_id: "resp-1".into(),
+                usage: usage.clone(),
+            }),
+        ),
+        (
+            StreamEvent::Error {
+                code: "upstream_error".into(),
+                message: "try again".into(),
+            },
+            Event::Error {
+                code: "upstream_error".into(),
+                message: "try again".into(),
+            },
+        ),
+    ];
+    for (sent, read) in cases {
+        let json = serde_json::to_string(&sent).unwrap();
+        assert_eq!(parse_event(&json), Some(read), "{json}");
+    }
+}
+
+/// The same for `GET /api/clients/{id}`.
+#[wasm_bindgen_test]
+fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
+    use widget_wasm::api::ClientInfo;
+    let sent = protocol::ClientInfo {
+        client_id: "shop".into(),
+        title: "Ask us".into(),
+        greeting: "Hello".into(),
+        accent_color: "#0af".into(),
+        voice_enabled: false,
+        voices: vec!["eve".into(), "leo".into()],
+        default_voice: "eve".into(),
+        stt_language: "fr-FR".into(),
+        demo_mode: true,
+        session_token: Some("v1.abc".into()),
+    };
+    let json = serde_json::to_string(&sent).unwrap();
+    let read = ClientInfo::from_js(&js_sys::JSON::parse(&json).unwrap());
+    assert_eq!(
+        read,
+        ClientInfo {
+            title: Some("Ask us".into()),
+            greeting: Some("Hello".into()),
+            accent_color: Some("#0af".into()),
+            voice_enabled: false,
+            voices: vec!["eve".into(), "leo".into()],
+            stt_language: Some("fr-FR".into()),
+            demo_mode: true,
+            session_token: Some("v1.abc".into()),
+        }
+    );
+}

@@ -11,8 +11,12 @@
 pub mod audio;
 pub mod pipeline;
 pub mod plan;
-pub mod sentences;
 pub mod voice;
+
+/// The sentence splitter and `speakable()`, shared with the widget.
+pub mod sentences {
+    pub use speech_text::{SentenceSplitter, speakable};
+}
 
 pub use pipeline::SpeechPipeline;
 pub use plan::SpeechPlan;

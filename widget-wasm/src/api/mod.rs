@@ -1,18 +1,13 @@
-//! Talks to the proxy.
+//! Talks to the proxy and returns what it said: no signals are set here (the state does that).
 
 pub mod chat;
 pub mod sse;
 
-use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::boot::{Settings, is_hex_color};
 use crate::browser::http::{self, FetchError};
-use crate::components::UiState;
-
-fn string_field(obj: &JsValue, key: &str) -> Option<String> {
-    js_sys::Reflect::get(obj, &key.into()).ok()?.as_string()
-}
+use crate::browser::js;
+use crate::settings::is_hex_color;
 
 fn info_url(proxy_url: &str, client_id: &str) -> String {
     format!("{proxy_url}/api/clients/{client_id}")
@@ -21,73 +16,52 @@ fn info_url(proxy_url: &str, client_id: &str) -> String {
 /// A fresh session token from `GET /api/clients/{id}` (after a `session_invalid`).
 pub async fn session_token(proxy_url: &str, client_id: &str) -> Option<String> {
     let info = http::get_json(&info_url(proxy_url, client_id)).await.ok()?;
-    string_field(&info, "session_token")
+    js::string(&info, "session_token")
 }
 
-/// Fetches `GET /api/clients/{id}` and applies it; `data-*` overrides from the tag win.
-pub fn load_client_info(settings: Settings, ui: UiState) {
-    leptos::task::spawn_local(async move {
-        let url = info_url(&settings.proxy_url, &settings.client_id);
-        match http::get_json(&url).await {
-            Ok(info) => {
-                let chat = ui.chat;
-                chat.session_token
-                    .set_value(string_field(&info, "session_token"));
-                chat.stt_language
-                    .set_value(string_field(&info, "stt_language"));
-                let voice_enabled = js_sys::Reflect::get(&info, &"voice_enabled".into())
-                    .ok()
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(true);
-                chat.server_voice.set_value(voice_enabled);
-                let voices = js_sys::Reflect::get(&info, &"voices".into())
-                    .ok()
-                    .filter(js_sys::Array::is_array)
-                    .map(|a| {
-                        js_sys::Array::from(&a)
-                            .iter()
-                            .filter_map(|v| v.as_string())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                chat.set_voices(voices);
-                if settings.title.is_none()
-                    && let Some(t) = string_field(&info, "title")
-                {
-                    ui.title.set(t);
-                }
-                if let Some(g) = string_field(&info, "greeting") {
-                    ui.greeting.set(g);
-                }
-                if settings.accent_color.is_none()
-                    && let Some(c) = string_field(&info, "accent_color").filter(|c| is_hex_color(c))
-                {
-                    ui.accent.set(c);
-                }
-                let demo = js_sys::Reflect::get(&info, &"demo_mode".into())
-                    .ok()
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false);
-                ui.demo_mode.set(demo);
-            }
-            Err(e) => {
-                let text = match e {
-                    FetchError::Network => {
-                        "The chat service cannot be reached right now.".to_owned()
-                    }
-                    FetchError::Status {
-                        message: Some(m), ..
-                    } => m,
-                    FetchError::Status { status, .. } => {
-                        format!("The chat service answered with error {status}.")
-                    }
-                    FetchError::Malformed => {
-                        "The chat service sent an unexpected answer.".to_owned()
-                    }
-                };
-                crate::browser::log::error(&format!("[widget] {text}"));
-                ui.notice.set(Some(text));
-            }
+/// A site's public settings, as `GET /api/clients/{id}` gives them (`protocol::ClientInfo`,
+/// read without serde to keep it out of the bundle).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClientInfo {
+    pub title: Option<String>,
+    pub greeting: Option<String>,
+    /// Only a `#rgb`/`#rrggbb` colour is kept.
+    pub accent_color: Option<String>,
+    pub voice_enabled: bool,
+    pub voices: Vec<String>,
+    pub stt_language: Option<String>,
+    pub demo_mode: bool,
+    pub session_token: Option<String>,
+}
+
+impl ClientInfo {
+    pub fn from_js(info: &JsValue) -> Self {
+        Self {
+            title: js::string(info, "title"),
+            greeting: js::string(info, "greeting"),
+            accent_color: js::string(info, "accent_color").filter(|c| is_hex_color(c)),
+            voice_enabled: js::boolean(info, "voice_enabled").unwrap_or(true),
+            voices: js::strings(info, "voices"),
+            stt_language: js::string(info, "stt_language"),
+            demo_mode: js::boolean(info, "demo_mode").unwrap_or(false),
+            session_token: js::string(info, "session_token"),
         }
-    });
+    }
+}
+
+/// `GET /api/clients/{id}`; on failure, a sentence for the visitor.
+pub async fn client_info(proxy_url: &str, client_id: &str) -> Result<ClientInfo, String> {
+    match http::get_json(&info_url(proxy_url, client_id)).await {
+        Ok(info) => Ok(ClientInfo::from_js(&info)),
+        Err(e) => Err(match e {
+            FetchError::Network => "The chat service cannot be reached right now.".to_owned(),
+            FetchError::Status {
+                message: Some(m), ..
+            } => m,
+            FetchError::Status { status, .. } => {
+                format!("The chat service answered with error {status}.")
+            }
+            FetchError::Malformed => "The chat service sent an unexpected answer.".to_owned(),
+        }),
+    }
 }

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use super::{Mic, UiState};
 use crate::state::{MAX_CHARS, thousands};
+use crate::state::{Mic, UiState};
 
 #[component]
 pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {

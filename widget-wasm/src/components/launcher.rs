@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::UiState;
+use crate::state::UiState;
 
 #[component]
 pub fn Launcher(node_ref: NodeRef<leptos::html::Button>) -> impl IntoView {

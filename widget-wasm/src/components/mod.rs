@@ -1,4 +1,5 @@
-//! The widget's components, one per file, and the UI state they share through context.
+//! The widget's components, one per file; the UI state they share through context is
+//! `state::UiState`.
 
 mod composer;
 mod launcher;
@@ -8,218 +9,12 @@ mod transcript;
 
 use leptos::prelude::*;
 
-use std::rc::Rc;
-
-use crate::boot::Settings;
-use crate::browser::speech_recognition::{Heard, Recognizer};
 use crate::browser::viewport::{self, Rect};
-use crate::state::Chat;
+use crate::state::UiState;
 pub use composer::Composer;
 pub use launcher::Launcher;
 pub use panel::Panel;
 pub use transcript::Transcript;
-
-/// UI state shared by the components. `Copy`: every field is an arena-allocated signal.
-#[derive(Clone, Copy)]
-pub struct UiState {
-    pub settings: StoredValue<Settings>,
-    pub open: RwSignal<bool>,
-    pub title: RwSignal<String>,
-    pub greeting: RwSignal<String>,
-    pub accent: RwSignal<String>,
-    pub demo_mode: RwSignal<bool>,
-    /// A note shown in the log (the proxy could not be reached, an unsupported feature).
-    pub notice: RwSignal<Option<String>>,
-    pub chat: Chat,
-    pub mic: RwSignal<Mic>,
-    /// Phone-sized screen: the open panel covers the page and is modal.
-    pub narrow: RwSignal<bool>,
-    /// What was in the message box when listening started: dictation is added after it.
-    typed: StoredValue<String>,
-    recognizer: StoredValue<Option<Rc<Recognizer>>, LocalStorage>,
-}
-
-/// The microphone button's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mic {
-    Ready,
-    Listening,
-    /// The browser has no speech recognition.
-    Unsupported,
-    /// The visitor (or the browser's policy) refused the microphone.
-    Denied,
-}
-
-impl Mic {
-    /// Why the button is disabled, in words a visitor can act on.
-    pub fn explanation(self) -> Option<&'static str> {
-        match self {
-            Mic::Unsupported => {
-                Some("Voice input isn't supported in this browser. Please type your message.")
-            }
-            Mic::Denied => Some(
-                "Microphone access is blocked. Allow it in your browser's site settings and press the microphone again, or type your message.",
-            ),
-            _ => None,
-        }
-    }
-}
-
-impl UiState {
-    pub fn new(settings: Settings) -> Self {
-        let title = settings.title.clone().unwrap_or_else(|| "Chat".into());
-        let accent = settings
-            .accent_color
-            .clone()
-            .unwrap_or_else(|| "#1d4ed8".into());
-        let open = settings.open_on_load;
-        let chat = Chat::new(
-            settings.client_id.clone(),
-            settings.proxy_url.clone(),
-            settings.tts.clone(),
-        );
-        if let Some(v) = settings.voice.clone() {
-            chat.choose_voice(v);
-        }
-        let mic = if Recognizer::is_supported() {
-            Mic::Ready
-        } else {
-            Mic::Unsupported
-        };
-        Self {
-            settings: StoredValue::new(settings),
-            open: RwSignal::new(open),
-            title: RwSignal::new(title),
-            greeting: RwSignal::new("Hi! How can I help you today?".into()),
-            accent: RwSignal::new(accent),
-            demo_mode: RwSignal::new(false),
-            notice: RwSignal::new(None),
-            chat,
-            mic: RwSignal::new(mic),
-            narrow: RwSignal::new(false),
-            typed: StoredValue::new(String::new()),
-            recognizer: StoredValue::new_local(None),
-        }
-    }
-
-    /// The recognition language: `data-stt-lang`, else the client's `stt_language`, else the
-    /// page's `<html lang>`.
-    fn stt_lang(&self) -> String {
-        self.settings
-            .with_value(|s| s.stt_lang.clone())
-            .or_else(|| self.chat.stt_language.get_value())
-            .or_else(|| {
-                let lang = document().document_element()?.get_attribute("lang")?;
-                (!lang.trim().is_empty()).then_some(lang)
-            })
-            .unwrap_or_else(|| "en-US".into())
-    }
-
-    /// The microphone button: starts listening (silencing any reply: barge-in) or stops.
-    pub fn toggle_mic(&self) {
-        let ui = *self;
-        match self.mic.get_untracked() {
-            Mic::Listening => {
-                self.recognizer.with_value(|r| {
-                    if let Some(r) = r {
-                        r.stop();
-                    }
-                });
-                return;
-            }
-            // The line under the message box already says why.
-            Mic::Unsupported => return,
-            // Refused before: the visitor may have allowed it since, so ask again.
-            Mic::Ready | Mic::Denied => {}
-        }
-        self.typed
-            .set_value(self.chat.draft.get_untracked().trim_end().to_owned());
-        self.chat.voice.stop();
-        let lang = self.stt_lang();
-        let Some(rec) = Recognizer::new(&lang, move |heard| ui.heard(heard)) else {
-            self.mic.set(Mic::Unsupported);
-            return;
-        };
-        let rec = Rc::new(rec);
-        // Replacing the old recogniser unregisters its handlers.
-        self.recognizer.set_value(Some(rec.clone()));
-        if rec.start().is_ok() {
-            self.mic.set(Mic::Listening);
-            self.notice.set(None);
-        } else {
-            self.notice.set(Some(
-                "Voice input could not start. Please try again.".into(),
-            ));
-        }
-    }
-
-    fn heard(&self, heard: Heard) {
-        let chat = self.chat;
-        let after_typed = |heard: String| {
-            self.typed.with_value(|typed| match typed.as_str() {
-                "" => heard,
-                typed => format!("{typed} {heard}"),
-            })
-        };
-        match heard {
-            Heard::Interim(text) => chat.draft.set(after_typed(text)),
-            Heard::Final(text) => {
-                self.mic.set(Mic::Ready);
-                let text = after_typed(text);
-                chat.draft.set(text.clone());
-                if !chat.busy.get_untracked() {
-                    chat.send(text);
-                }
-            }
-            Heard::Error(e) => {
-                let (mic, note) = match e.as_str() {
-                    // Said by the line under the message box.
-                    "not-allowed" | "service-not-allowed" => (Mic::Denied, None),
-                    "no-speech" => (
-                        Mic::Ready,
-                        Some("I didn't hear anything. Press the microphone and speak, or type."),
-                    ),
-                    "audio-capture" => (
-                        Mic::Ready,
-                        Some("No microphone was found. Connect one, or type your message."),
-                    ),
-                    "network" => (
-                        Mic::Ready,
-                        Some("Voice input needs a network connection. Please type your message."),
-                    ),
-                    _ => (Mic::Ready, None),
-                };
-                self.mic.set(mic);
-                if let Some(n) = note {
-                    self.notice.set(Some(n.into()));
-                }
-            }
-            Heard::End => {
-                if self.mic.get_untracked() == Mic::Listening {
-                    self.mic.set(Mic::Ready);
-                }
-            }
-        }
-    }
-
-    pub fn set_open(&self, open: bool) {
-        if self.open.get_untracked() != open {
-            self.open.set(open);
-            crate::browser::events::dispatch(if open { "opened" } else { "closed" }, None);
-        }
-    }
-
-    /// `window.GrokWidget.send(text)` from the host page.
-    pub fn send_from_host(&self, text: String) {
-        self.set_open(true);
-        if self.chat.busy.get_untracked() {
-            // A reply is arriving: keep the text in the box rather than drop it.
-            self.chat.draft.set(text);
-        } else {
-            self.chat.send(text);
-        }
-    }
-}
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -242,7 +37,7 @@ pub fn App() -> impl IntoView {
             class=if left { "gw-app gw-left" } else { "gw-app gw-right" }
             class:gw-open=move || ui.open.get()
             style:--gw-accent=move || ui.accent.get()
-            style:--gw-on-accent=move || crate::boot::text_on(&ui.accent.get())
+            style:--gw-on-accent=move || crate::settings::text_on(&ui.accent.get())
             style:--grokwidget-offset-x=offset_x.unwrap_or_default()
             style:--grokwidget-offset-y=offset_y.unwrap_or_default()
             // Zoomed in, the widget keeps its size on screen: scaled by 1 / zoom.

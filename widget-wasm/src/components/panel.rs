@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::transcript::focus;
-use super::{Composer, Transcript, UiState};
+use super::{Composer, Transcript};
+use crate::state::UiState;
 
 #[component]
 pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {

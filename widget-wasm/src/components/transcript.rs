@@ -4,7 +4,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use super::UiState;
+use crate::state::UiState;
 use crate::state::{Message, Role, Status};
 
 #[component]

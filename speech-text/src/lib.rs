@@ -1,5 +1,7 @@
 //! Splits streamed reply text into sentences as it arrives, so each can be spoken while the
-//! rest is still being written; and turns markdown into text worth speaking. Pure.
+//! rest is still being written; and turns markdown into text worth speaking. Pure, no
+//! dependencies: the proxy (server speech) and the widget (browser voice) use this one copy,
+//! so both read a reply the same way.
 
 /// Sentences shorter than this are joined with the next one: a clip per "Yes." costs a round
 /// trip and sounds choppy.
@@ -221,6 +223,31 @@ fn strip_inline(line: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The cases both voices once read differently (the widget had its own copy).
+    #[test]
+    fn speakable_reads_what_a_person_would_say() {
+        let cases = [
+            (
+                "It is -5 degrees outside.",
+                Some("It is -5 degrees outside."),
+            ),
+            ("- a list item", Some("a list item")),
+            ("## A heading", Some("A heading")),
+            ("> quoted text", Some("quoted text")),
+            (
+                "Read [the docs](https://x.ai/docs) first.",
+                Some("Read the docs first."),
+            ),
+            ("See (https://x.ai) now", Some("See now")),
+            ("```\nlet x = 1;\n```", None),
+            ("**bold** and _em_ and `code`", Some("bold and em and code")),
+            ("snake_case stays", Some("snake_case stays")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(speakable(text).as_deref(), want, "{text:?}");
+        }
+    }
 
     fn split_all(text: &str, chunk: usize) -> Vec<String> {
         let mut s = SentenceSplitter::new();
