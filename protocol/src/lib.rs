@@ -60,6 +60,12 @@ pub struct ClientInfo {
     /// CSS colour, e.g. `#2563eb`.
     pub accent_color: String,
     pub voice_enabled: bool,
+    /// The proxy speaks this site's replies (`audio` events): voice on and a provider with
+    /// server speech (x.ai). False for OpenAI and Anthropic clients, whose replies the widget
+    /// reads with the browser voice, sentence by sentence as they stream. Older proxies did
+    /// not send it: read `voice_enabled` then.
+    #[serde(default)]
+    pub server_voice: bool,
     pub voices: Vec<String>,
     pub default_voice: String,
     /// BCP-47 language for speech recognition, e.g. `en-GB`.

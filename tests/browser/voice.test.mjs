@@ -288,6 +288,29 @@ test('mute silences speech at once and is remembered across a reload', async () 
   await context.close();
 });
 
+test('unmuting in the middle of a reply speaks from the sentence on screen', async () => {
+  await delays(120);
+  const { page, context, seen, box } = await openChat();
+  await page.getByRole('button', { name: 'Mute replies' }).click();
+  await ask(page, box, FIVE + ' ' + FIVE);
+  // Two sentences are on screen and a third is being written.
+  await page.waitForFunction(() => {
+    const md = document.querySelector('grok-chat-widget').shadowRoot
+      .querySelector('.gw-assistant[data-status="streaming"] .gw-md');
+    return md && md.textContent.includes('A third sentence');
+  }, null, { timeout: 20000 });
+  assert.equal((await v(page)).speech.length, 0, 'nothing is heard while muted');
+  await page.getByRole('button', { name: 'Unmute replies' }).click();
+  await page.waitForFunction(() => window.__v.speech.length >= 1, null, { timeout: 20000 });
+  const r = await v(page);
+  const first = r.speech[0].index;
+  assert.ok(first >= 1 && first <= 4, `speech starts at the sentence on screen, not at the top: ${first}`);
+  assert.equal(r.speech[0].path, 'server', 'its server clip');
+  assert.ok(tts(seen).some((l) => l.includes('unmuted: speaking from sentence')));
+  await page.getByRole('button', { name: 'Mute replies' }).click();
+  await context.close();
+});
+
 test('autoplay refused shows "Tap to enable sound", and the tap plays the reply', async () => {
   await delays(0);
   const { page, context, seen, box } = await openChat({ fake: { blockFirstPlay: true } });

@@ -105,6 +105,24 @@ impl Queue {
     pub fn clear(&mut self) {
         *self = Self::default();
     }
+
+    /// Skips every sentence before `index` (unmuting mid-reply starts from the one on screen);
+    /// the one being spoken, if older, is dropped too.
+    pub fn skip_to(&mut self, index: u32) {
+        self.waiting.retain(|w| w.index >= index);
+        if self.current.as_ref().is_some_and(|c| c.index < index) {
+            self.current = None;
+        }
+        self.next = self.next.max(index);
+    }
+
+    /// Stops the sentence being spoken without finishing it, so it can be started again.
+    pub fn interrupt_current(&mut self) {
+        if let Some(c) = self.current.take() {
+            self.next = c.index;
+            self.push(c);
+        }
+    }
 }
 
 /// What a rejected `play()` means.
@@ -397,6 +415,20 @@ mod tests {
         assert_eq!(two_decimals(95), "0.95");
         assert_eq!(two_decimals(100), "1.00");
         assert_eq!(unit(95), 0.95);
+    }
+
+    #[test]
+    fn unmuting_mid_reply_skips_to_the_sentence_on_screen() {
+        let mut q = Queue::new();
+        for i in 0..4 {
+            q.push(server(i));
+        }
+        assert_eq!(q.start_next().map(|s| s.index), Some(0));
+        q.interrupt_current();
+        q.skip_to(2);
+        assert_eq!(q.start_next().map(|s| s.index), Some(2));
+        assert!(q.finish(2));
+        assert_eq!(q.start_next().map(|s| s.index), Some(3));
     }
 
     #[test]

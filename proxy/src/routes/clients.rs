@@ -43,6 +43,7 @@ pub async fn get_client(
         greeting: client.greeting.clone(),
         accent_color: client.accent_color.clone(),
         voice_enabled: client.voice_enabled,
+        server_voice: client.voice_enabled && client.provider.has_server_voice(),
         voices: client.voices.clone(),
         default_voice: client.voice.clone(),
         stt_language: client.stt_language.clone(),

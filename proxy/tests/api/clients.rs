@@ -55,3 +55,51 @@ async fn cors_preflight_is_answered_only_for_configured_origins() {
     let other = preflight("http://localhost:3000.evil.test").await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
+
+/// OpenAI and Anthropic clients have no server speech: the widget is told so, and reads their
+/// replies with the browser voice sentence by sentence as they stream.
+#[tokio::test]
+async fn client_info_says_whether_the_server_speaks() {
+    let openai = r#"
+[[clients]]
+id = "gpt"
+provider = "openai"
+allowed_origins = ["http://localhost:3000"]
+model = "gpt-4.1-mini"
+instructions = "Be brief."
+session_tokens = false
+"#;
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options {
+        toml: format!("{}\n{openai}", crate::helpers::CLIENTS),
+        env: proxy::config::EnvOverrides {
+            api_key: Some(crate::helpers::CANARY_KEY.into()),
+            openai_api_key: Some("sk-test".into()),
+            ..Default::default()
+        },
+        ..crate::helpers::Options::default()
+    })
+    .await;
+    let info = |id: &'static str| {
+        let req = app
+            .http
+            .get(app.url(&format!("/api/clients/{id}")))
+            .header("Origin", crate::helpers::ORIGIN)
+            .send();
+        async move {
+            req.await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let xai = info("demo").await;
+    assert_eq!(xai["voice_enabled"], true);
+    assert_eq!(xai["server_voice"], true);
+    let gpt = info("gpt").await;
+    assert_eq!(
+        gpt["voice_enabled"], true,
+        "the visitor still hears the reply"
+    );
+    assert_eq!(gpt["server_voice"], false, "but from the browser voice");
+}

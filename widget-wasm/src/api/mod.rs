@@ -28,6 +28,8 @@ pub struct ClientInfo {
     /// Only a `#rgb`/`#rrggbb` colour is kept.
     pub accent_color: Option<String>,
     pub voice_enabled: bool,
+    /// The proxy sends `audio` events for this site's replies.
+    pub server_voice: bool,
     pub voices: Vec<String>,
     pub stt_language: Option<String>,
     pub demo_mode: bool,
@@ -36,11 +38,13 @@ pub struct ClientInfo {
 
 impl ClientInfo {
     pub fn from_js(info: &JsValue) -> Self {
+        let voice_enabled = js::boolean(info, "voice_enabled").unwrap_or(true);
         Self {
             title: js::string(info, "title"),
             greeting: js::string(info, "greeting"),
             accent_color: js::string(info, "accent_color").filter(|c| is_hex_color(c)),
-            voice_enabled: js::boolean(info, "voice_enabled").unwrap_or(true),
+            voice_enabled,
+            server_voice: js::boolean(info, "server_voice").unwrap_or(voice_enabled),
             voices: js::strings(info, "voices"),
             stt_language: js::string(info, "stt_language"),
             demo_mode: js::boolean(info, "demo_mode").unwrap_or(false),

@@ -136,9 +136,12 @@ impl Chat {
         Effect::new(move |_| {
             let muted = chat.muted.get();
             persist::save_muted(muted);
+            // Takes effect at once: muting silences what is speaking; unmuting mid-reply
+            // speaks from the sentence on screen.
             if muted {
-                // Takes effect at once: whatever is speaking stops.
-                chat.voice.stop();
+                chat.voice.silence();
+            } else {
+                chat.voice.unmute();
             }
         });
     }

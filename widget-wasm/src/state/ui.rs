@@ -213,7 +213,7 @@ impl UiState {
         let chat = self.chat;
         chat.session_token.set_value(info.session_token);
         chat.stt_language.set_value(info.stt_language);
-        chat.server_voice.set_value(info.voice_enabled);
+        chat.server_voice.set_value(info.server_voice);
         chat.set_voices(info.voices);
         let (own_title, own_accent) = self
             .settings

@@ -30,8 +30,11 @@ struct Inner {
     server_voice: bool,
     /// An `audio` or `audio_error` event came for this reply.
     got_server: bool,
-    /// Cuts the reply into sentences when the server speaks none of it.
+    /// Cuts the reply into sentences: spoken by the browser when the server speaks none of it,
+    /// and counted either way (the same splitter as the proxy's, so the same indices).
     splitter: Splitter,
+    /// Complete sentences of the reply shown so far.
+    shown: u32,
     next_local: u32,
     /// Tags the clip or utterance in progress; callbacks for older ones are ignored.
     token: u32,
@@ -90,8 +93,10 @@ impl Voice {
         let rc = self.rc();
         let mut s = rc.borrow_mut();
         s.queue.clear();
-        s.discarded = self.muted.get_untracked();
+        // Muted replies are still followed (not played), so unmuting can join in.
+        s.discarded = false;
         s.open = true;
+        s.shown = 0;
         s.server_voice = server_voice;
         s.got_server = false;
         s.splitter = Splitter::new();
@@ -104,12 +109,53 @@ impl Voice {
         let rc = self.rc();
         {
             let mut s = rc.borrow_mut();
-            if s.server_voice || s.discarded {
+            if s.discarded {
                 return;
             }
             for t in s.splitter.push(text) {
-                push_local(&mut s, t, "voice_off");
+                s.shown += 1;
+                if !s.server_voice {
+                    push_local(&mut s, t, "voice_off");
+                }
             }
+        }
+        self.pump();
+    }
+
+    /// Mute: silence now, but keep following the reply (its clips and sentences still queue up)
+    /// so that unmuting can speak from where the visitor is reading.
+    pub fn silence(&self) {
+        let rc = self.rc();
+        let (player, synth) = {
+            let mut s = rc.borrow_mut();
+            s.blocked = false;
+            s.queue.interrupt_current();
+            s.token = s.token.wrapping_add(1);
+            (s.player.clone(), synth(&mut s))
+        };
+        if self.needs_tap.get_untracked() {
+            self.needs_tap.set(false);
+        }
+        if let Some(p) = player {
+            p.stop();
+        }
+        if let Some(synth) = synth {
+            synth.cancel();
+        }
+    }
+
+    /// Unmute: while a reply is still arriving, speak from the sentence on screen now (its
+    /// server clip when it has one, else the browser voice), skipping what was already read.
+    pub fn unmute(&self) {
+        {
+            let rc = self.rc();
+            let mut s = rc.borrow_mut();
+            if s.discarded || !s.open {
+                return;
+            }
+            let from = s.shown.saturating_sub(1);
+            s.queue.skip_to(from);
+            log::info(&format!("[TTS] unmuted: speaking from sentence {from}"));
         }
         self.pump();
     }
