@@ -13,6 +13,7 @@ use web_sys::{
 };
 
 use super::sse;
+use crate::browser::js;
 
 /// One turn, as sent.
 pub struct Turn<'a> {
@@ -51,21 +52,6 @@ pub enum Failure {
         code: String,
         message: Option<String>,
     },
-}
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn get_str(obj: &JsValue, key: &str) -> Option<String> {
-    get(obj, key).as_string()
-}
-
-fn get_u64(obj: &JsValue, key: &str) -> u64 {
-    get(obj, key)
-        .as_f64()
-        .filter(|n| *n >= 0.0)
-        .map_or(0, |n| n as u64)
 }
 
 /// The request body, as `protocol::ChatRequest` serialises it.
@@ -115,35 +101,35 @@ pub enum Event {
 
 pub fn parse_event(data: &str) -> Option<Event> {
     let v = JSON::parse(data).ok()?;
-    Some(match get_str(&v, "type")?.as_str() {
-        "delta" => Event::Delta(get_str(&v, "text")?),
+    Some(match js::string(&v, "type")?.as_str() {
+        "delta" => Event::Delta(js::string(&v, "text")?),
         "done" => {
-            let u = get(&v, "usage");
-            let cost = get(&u, "cost_usd").as_f64();
+            let u = js::value(&v, "usage");
+            let cost = js::value(&u, "cost_usd").as_f64();
             Event::Done(Done {
-                response_id: get_str(&v, "response_id")?,
+                response_id: js::string(&v, "response_id")?,
                 usage: Usage {
-                    input_tokens: get_u64(&u, "input_tokens"),
-                    output_tokens: get_u64(&u, "output_tokens"),
-                    total_tokens: get_u64(&u, "total_tokens"),
-                    reasoning_tokens: get_u64(&u, "reasoning_tokens"),
+                    input_tokens: js::count(&u, "input_tokens"),
+                    output_tokens: js::count(&u, "output_tokens"),
+                    total_tokens: js::count(&u, "total_tokens"),
+                    reasoning_tokens: js::count(&u, "reasoning_tokens"),
                     cost_usd: cost,
                 },
             })
         }
         "audio" => Event::Audio {
-            index: get_u64(&v, "index") as u32,
-            text: get_str(&v, "text").unwrap_or_default(),
-            audio_url: get_str(&v, "audio_url")?,
+            index: js::count(&v, "index") as u32,
+            text: js::string(&v, "text").unwrap_or_default(),
+            audio_url: js::string(&v, "audio_url")?,
         },
         "audio_error" => Event::AudioError {
-            index: get_u64(&v, "index") as u32,
-            text: get_str(&v, "text").unwrap_or_default(),
-            code: get_str(&v, "code").unwrap_or_default(),
+            index: js::count(&v, "index") as u32,
+            text: js::string(&v, "text").unwrap_or_default(),
+            code: js::string(&v, "code").unwrap_or_default(),
         },
         "error" => Event::Error {
-            code: get_str(&v, "code").unwrap_or_default(),
-            message: get_str(&v, "message").unwrap_or_default(),
+            code: js::string(&v, "code").unwrap_or_default(),
+            message: js::string(&v, "message").unwrap_or_default(),
         },
         _ => Event::Other,
     })
@@ -195,12 +181,14 @@ pub async fn stream(
             Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
             Err(_) => JsValue::UNDEFINED,
         };
-        let err = get(&body, "error");
-        let retry = get(&err, "retry_after_secs").as_f64().map(|n| n as u64);
+        let err = js::value(&body, "error");
+        let retry = js::value(&err, "retry_after_secs")
+            .as_f64()
+            .map(|n| n as u64);
         return Err(Failure::Refused {
             status,
-            code: get_str(&err, "code").unwrap_or_default(),
-            message: get_str(&err, "message"),
+            code: js::string(&err, "code").unwrap_or_default(),
+            message: js::string(&err, "message"),
             retry_after_secs: retry.or(header_retry),
         });
     }
@@ -219,11 +207,11 @@ pub async fn stream(
         let chunk = JsFuture::from(reader.read())
             .await
             .map_err(|_| aborted(signal))?;
-        if get(&chunk, "done").is_truthy() {
+        if js::value(&chunk, "done").is_truthy() {
             // The body ended without `done` or `error`: the connection was cut.
             return Err(broken("interrupted"));
         }
-        let bytes: Uint8Array = get(&chunk, "value").unchecked_into();
+        let bytes: Uint8Array = js::value(&chunk, "value").unchecked_into();
         let text = decoder
             .decode_with_js_u8_array_and_options(&bytes, &opts)
             .unwrap_or_default();

@@ -10,6 +10,18 @@ pub fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined())
 }
 
+/// `obj[key]`, `undefined` when the object lacks it (so it chains like JavaScript's `a.b.c`).
+pub fn value(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj[key]` as a count: a non-negative number, 0 otherwise.
+pub fn count(obj: &JsValue, key: &str) -> u64 {
+    number(obj, key)
+        .filter(|n| *n >= 0.0)
+        .map_or(0, |n| n as u64)
+}
+
 /// `obj[key]` as a string.
 pub fn string(obj: &JsValue, key: &str) -> Option<String> {
     get(obj, key)?.as_string()

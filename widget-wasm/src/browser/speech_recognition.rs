@@ -6,6 +6,8 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use super::js;
+
 /// What the recogniser reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Heard {
@@ -33,12 +35,8 @@ fn constructor() -> Option<Function> {
         .find_map(|name| Reflect::get(&window, &name.into()).ok()?.dyn_into().ok())
 }
 
-fn get(v: &JsValue, k: &str) -> JsValue {
-    Reflect::get(v, &k.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
 fn call(v: &JsValue, method: &str) -> Result<(), JsValue> {
-    let f: Function = get(v, method).dyn_into()?;
+    let f: Function = js::value(v, method).dyn_into()?;
     f.call0(v).map(drop)
 }
 
@@ -60,14 +58,16 @@ impl Recognizer {
         let on_heard = std::rc::Rc::new(on_heard);
         let h = on_heard.clone();
         let on_result = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-            let results = get(&e, "results");
-            let n = get(&results, "length").as_f64().unwrap_or(0.0) as u32;
+            let results = js::value(&e, "results");
+            let n = js::value(&results, "length").as_f64().unwrap_or(0.0) as u32;
             let (mut done, mut interim) = (String::new(), String::new());
             for i in 0..n {
                 let r = Reflect::get_u32(&results, i).unwrap_or(JsValue::UNDEFINED);
                 let alt = Reflect::get_u32(&r, 0).unwrap_or(JsValue::UNDEFINED);
-                let text = get(&alt, "transcript").as_string().unwrap_or_default();
-                if get(&r, "isFinal").is_truthy() {
+                let text = js::value(&alt, "transcript")
+                    .as_string()
+                    .unwrap_or_default();
+                if js::value(&r, "isFinal").is_truthy() {
                     done.push_str(&text);
                 } else {
                     interim.push_str(&text);
@@ -82,7 +82,7 @@ impl Recognizer {
         let h = on_heard.clone();
         let on_error = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
             h(Heard::Error(
-                get(&e, "error").as_string().unwrap_or_default(),
+                js::value(&e, "error").as_string().unwrap_or_default(),
             ));
         });
         let on_end = Closure::<dyn FnMut(JsValue)>::new(move |_| on_heard(Heard::End));

@@ -8,6 +8,8 @@
 use js_sys::{Array, JSON, Object, Reflect};
 use wasm_bindgen::JsValue;
 
+use crate::browser::js;
+
 use super::{Role, Status};
 
 /// Bump when the stored shape changes incompatibly; old keys are then ignored.
@@ -46,10 +48,6 @@ fn storage() -> Option<web_sys::Storage> {
 
 fn set(obj: &Object, k: &str, v: &JsValue) {
     let _ = Reflect::set(obj, &k.into(), v);
-}
-
-fn get(obj: &JsValue, k: &str) -> JsValue {
-    Reflect::get(obj, &k.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn role_name(r: Role) -> &'static str {
@@ -103,22 +101,22 @@ pub fn to_json(c: &Conversation) -> String {
 /// Reads what [`to_json`] wrote; `None` if it is not a conversation of this version.
 pub fn from_json(json: &str) -> Option<Conversation> {
     let v = JSON::parse(json).ok()?;
-    if get(&v, "v").as_f64() != Some(f64::from(VERSION)) {
+    if js::value(&v, "v").as_f64() != Some(f64::from(VERSION)) {
         return None;
     }
-    let list = get(&v, "messages");
+    let list = js::value(&v, "messages");
     if !Array::is_array(&list) {
         return None;
     }
     let messages = Array::from(&list)
         .iter()
         .filter_map(|m| {
-            let role = match get(&m, "role").as_string()?.as_str() {
+            let role = match js::value(&m, "role").as_string()?.as_str() {
                 "user" => Role::User,
                 "assistant" => Role::Assistant,
                 _ => return None,
             };
-            let status = match get(&m, "status").as_string().as_deref() {
+            let status = match js::value(&m, "status").as_string().as_deref() {
                 Some("stopped") => Status::Stopped,
                 Some("failed") => Status::Failed,
                 Some("interrupted") => Status::Interrupted,
@@ -127,22 +125,22 @@ pub fn from_json(json: &str) -> Option<Conversation> {
                 _ => Status::Done,
             };
             Some(Saved {
-                id: get(&m, "id")
+                id: js::value(&m, "id")
                     .as_f64()
                     .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n < 9e15)
                     .map(|n| n as u64),
                 role,
-                text: get(&m, "text").as_string()?,
+                text: js::value(&m, "text").as_string()?,
                 status,
             })
         })
         .collect();
     Some(Conversation {
-        previous_response_id: get(&v, "previous_response_id")
+        previous_response_id: js::value(&v, "previous_response_id")
             .as_string()
             .filter(|s| !s.is_empty()),
         messages,
-        draft: get(&v, "draft").as_string().unwrap_or_default(),
+        draft: js::value(&v, "draft").as_string().unwrap_or_default(),
     })
 }
 
@@ -174,7 +172,7 @@ pub fn load_muted() -> bool {
     storage()
         .and_then(|s| s.get_item(PREFS_KEY).ok().flatten())
         .and_then(|raw| JSON::parse(&raw).ok())
-        .is_some_and(|v| get(&v, "muted").is_truthy())
+        .is_some_and(|v| js::value(&v, "muted").is_truthy())
 }
 
 pub fn save_muted(muted: bool) {
