@@ -125,23 +125,7 @@ impl Voice {
     /// Mute: silence now, but keep following the reply (its clips and sentences still queue up)
     /// so that unmuting can speak from where the visitor is reading.
     pub fn silence(&self) {
-        let rc = self.rc();
-        let (player, synth) = {
-            let mut s = rc.borrow_mut();
-            s.blocked = false;
-            s.queue.interrupt_current();
-            s.token = s.token.wrapping_add(1);
-            (s.player.clone(), synth(&mut s))
-        };
-        if self.needs_tap.get_untracked() {
-            self.needs_tap.set(false);
-        }
-        if let Some(p) = player {
-            p.stop();
-        }
-        if let Some(synth) = synth {
-            synth.cancel();
-        }
+        self.hush(|s| s.queue.interrupt_current());
     }
 
     /// Unmute: while a reply is still arriving, speak from the sentence on screen now (its
@@ -228,15 +212,27 @@ impl Voice {
 
     /// Barge-in: silence everything now and drop the rest of this reply.
     pub fn stop(&self) {
-        let rc = self.rc();
-        let (player, synth, was) = {
-            let mut s = rc.borrow_mut();
-            let was = s.queue.is_active();
+        let mut was = false;
+        self.hush(|s| {
+            was = s.queue.is_active();
             s.discarded = true;
-            s.blocked = false;
             s.queue.clear();
+        });
+        if was {
+            log::log("[TTS] Speech stopped");
+        }
+    }
+
+    /// Silences what is playing or speaking now, after `change` updated the queue: both mute
+    /// and barge-in come through here.
+    fn hush(&self, change: impl FnOnce(&mut Inner)) {
+        let rc = self.rc();
+        let (player, synth) = {
+            let mut s = rc.borrow_mut();
+            change(&mut s);
+            s.blocked = false;
             s.token = s.token.wrapping_add(1);
-            (s.player.clone(), synth(&mut s), was)
+            (s.player.clone(), synth(&mut s))
         };
         if self.needs_tap.get_untracked() {
             self.needs_tap.set(false);
@@ -246,9 +242,6 @@ impl Voice {
         }
         if let Some(synth) = synth {
             synth.cancel();
-        }
-        if was {
-            log::log("[TTS] Speech stopped");
         }
     }
 

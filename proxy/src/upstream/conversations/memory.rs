@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::{Caps, History, StoredTurn, keep_newest};
+use super::{Caps, History, StoredTurn, rebuilt};
 
 struct Node {
     turn: StoredTurn,
@@ -101,21 +101,8 @@ impl MemoryConversations {
             _ => {
                 // Over a cap, or the parent was evicted meanwhile: a new chain of the newest
                 // turns that fit, from the history this turn was answered with.
-                let mut turns = match (&parent_node, previous) {
-                    (Some(p), _) => p.turns(usize::MAX),
-                    (None, Some(h)) => h
-                        .as_slice()
-                        .chunks(2)
-                        .map(|pair| StoredTurn {
-                            user: pair[0].content.clone(),
-                            assistant: pair.get(1).map(|m| m.content.clone()).unwrap_or_default(),
-                        })
-                        .collect(),
-                    (None, None) => Vec::new(),
-                };
-                turns.push(turn);
-                let kept = keep_newest(&turns, caps);
-                let newest = turns.split_off(turns.len() - kept);
+                let known = parent_node.as_ref().map(|p| p.turns(usize::MAX));
+                let newest = rebuilt(known, previous, turn, caps);
                 match Node::chain(newest, &self.live) {
                     Some(node) => node,
                     None => return,

@@ -123,6 +123,31 @@ fn keep_newest(turns: &[StoredTurn], caps: &Caps) -> usize {
     kept
 }
 
+/// The chain stored for `turn` when it cannot simply link to its parent (a cap is reached, or the
+/// parent is gone): the parent's turns (`known`) or, failing those, the history the turn was
+/// answered with, then this turn, keeping the newest that fit the caps.
+fn rebuilt(
+    known: Option<Vec<StoredTurn>>,
+    previous: Option<&History>,
+    turn: StoredTurn,
+    caps: &Caps,
+) -> Vec<StoredTurn> {
+    let mut turns = known.unwrap_or_else(|| {
+        previous.map_or_else(Vec::new, |h| {
+            h.messages
+                .chunks(2)
+                .map(|pair| StoredTurn {
+                    user: pair[0].content.clone(),
+                    assistant: pair.get(1).map(|m| m.content.clone()).unwrap_or_default(),
+                })
+                .collect()
+        })
+    });
+    turns.push(turn);
+    let kept = keep_newest(&turns, caps);
+    turns.split_off(turns.len() - kept)
+}
+
 fn to_messages(turns: &[StoredTurn]) -> Vec<Message> {
     turns
         .iter()

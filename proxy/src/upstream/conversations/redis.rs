@@ -10,7 +10,7 @@ use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use tracing::warn;
 
-use super::{Caps, History, StoredTurn, UpstreamError, keep_newest};
+use super::{Caps, History, StoredTurn, UpstreamError, rebuilt};
 
 /// The newest turns of a chain, newest first: ARGV[1] the id, ARGV[2] the most to read.
 const READ: &str = r#"
@@ -158,21 +158,7 @@ impl RedisConversations {
             }
             (_, chain) => {
                 // Over a cap, or the parent expired: the newest turns that fit, stored whole.
-                let mut turns = match (chain, previous) {
-                    (Some((turns, _, _)), _) => turns,
-                    (None, Some(h)) => h
-                        .as_slice()
-                        .chunks(2)
-                        .map(|pair| StoredTurn {
-                            user: pair[0].content.clone(),
-                            assistant: pair.get(1).map(|m| m.content.clone()).unwrap_or_default(),
-                        })
-                        .collect(),
-                    (None, None) => Vec::new(),
-                };
-                turns.push(turn);
-                let kept = keep_newest(&turns, caps);
-                let turns = turns.split_off(turns.len() - kept);
+                let turns = rebuilt(chain.map(|(turns, _, _)| turns), previous, turn, caps);
                 Value {
                     p: None,
                     n: turns.len(),
