@@ -151,7 +151,9 @@ fn is_abbreviation(before_dot: &str) -> bool {
         .next()
         .unwrap_or("")
         .trim_start_matches(['"', '\'']);
-    let lower = word.to_lowercase();
+    // The list is ASCII, so ASCII lowercase is enough; `to_lowercase` would put Unicode's case
+    // tables (kilobytes) into the widget's bundle.
+    let lower = word.to_ascii_lowercase();
     // Single letters ("J. Smith", "U.S.") are initials, not sentence ends.
     ABBREVIATIONS.contains(&lower.as_str())
         || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
