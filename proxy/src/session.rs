@@ -35,9 +35,14 @@ pub fn issue(secret: &SessionSecret, client: &str, origin: &str, now: u64) -> St
     use rand::RngCore;
     let mut raw = [0u8; 16];
     rand::rng().fill_bytes(&mut raw);
-    let sid = hex::encode(raw);
+    renew(secret, client, origin, now, &hex::encode(raw))
+}
+
+/// A fresh token for the existing session `sid` (a reload keeps its conversation), valid until
+/// `now + TOKEN_TTL_SECS`. Only call it with a `sid` taken from a token that verified.
+pub fn renew(secret: &SessionSecret, client: &str, origin: &str, now: u64, sid: &str) -> String {
     let expiry = now + TOKEN_TTL_SECS;
-    let tag = mac(secret, client, origin, expiry, &sid)
+    let tag = mac(secret, client, origin, expiry, sid)
         .map(|m| hex::encode(m.finalize().into_bytes()))
         .unwrap_or_default();
     format!("v1.{sid}.{expiry}.{tag}")

@@ -29,12 +29,19 @@ pub async fn get_client(
         None => session::host_binding(&headers),
     };
     let session_token = match (client.session_tokens, binding) {
-        (true, Some(b)) => Some(session::issue(
-            &state.config.session_secret,
-            &client.id,
-            &b,
-            session::now(),
-        )),
+        (true, Some(b)) => {
+            let (secret, now) = (&state.config.session_secret, session::now());
+            // A page that presents its still-valid token (after a reload) keeps its session,
+            // and with it the conversations bound to it.
+            let kept = headers
+                .get("x-widget-session")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|t| session::verify(secret, t, &client.id, &b, now));
+            Some(match kept {
+                Some(sid) => session::renew(secret, &client.id, &b, now, &sid),
+                None => session::issue(secret, &client.id, &b, now),
+            })
+        }
         _ => None,
     };
     Ok(Json(ClientInfo {

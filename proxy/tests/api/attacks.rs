@@ -844,3 +844,50 @@ async fn an_upstream_retry_after_of_years_is_clamped() {
         .unwrap();
     assert!((1..=120).contains(&wait), "{wait}");
 }
+
+// 9. Sessions bind conversations, and a reload keeps its session.
+#[tokio::test]
+async fn a_reload_that_presents_its_token_keeps_its_session_and_conversation() {
+    let app = spawn_app_with(Options {
+        toml: crate::helpers::CLIENTS.replace("session_tokens = false\n", ""),
+        ..Options::default()
+    })
+    .await;
+    let token = |kept: Option<String>| {
+        let mut req = app
+            .http
+            .get(app.url("/api/clients/demo"))
+            .header("Origin", ORIGIN);
+        if let Some(t) = kept {
+            req = req.header("X-Widget-Session", t);
+        }
+        async move {
+            let info = json_of(req.send().await.unwrap()).await;
+            info["session_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let send = |body: Value, token: String| {
+        app.http
+            .post(app.url("/api/chat"))
+            .header("Origin", ORIGIN)
+            .header("X-Widget-Session", token)
+            .json(&body)
+            .send()
+    };
+    let first = token(None).await;
+    let reply = json_of(send(ask("My name is Alice"), first.clone()).await.unwrap()).await;
+    let id = reply["response_id"].as_str().unwrap().to_owned();
+    let after_reload = token(Some(first)).await;
+    let again = send(cont("What's my name?", &id), after_reload)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        200,
+        "the reloaded page continues its conversation"
+    );
+    assert_eq!(json_of(again).await["response"], "Your name is Alice.");
+    let stranger = token(Some("v1.forged.1.00".into())).await;
+    let refused = send(cont("What's my name?", &id), stranger).await.unwrap();
+    assert_eq!(refused.status(), 404, "another session cannot continue it");
+}

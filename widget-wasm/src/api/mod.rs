@@ -15,7 +15,9 @@ fn info_url(proxy_url: &str, client_id: &str) -> String {
 
 /// A fresh session token from `GET /api/clients/{id}` (after a `session_invalid`).
 pub async fn session_token(proxy_url: &str, client_id: &str) -> Option<String> {
-    let info = http::get_json(&info_url(proxy_url, client_id)).await.ok()?;
+    let info = http::get_json(&info_url(proxy_url, client_id), &[])
+        .await
+        .ok()?;
     js::string(&info, "session_token")
 }
 
@@ -53,9 +55,18 @@ impl ClientInfo {
     }
 }
 
-/// `GET /api/clients/{id}`; on failure, a sentence for the visitor.
-pub async fn client_info(proxy_url: &str, client_id: &str) -> Result<ClientInfo, String> {
-    match http::get_json(&info_url(proxy_url, client_id)).await {
+/// `GET /api/clients/{id}`, presenting the session token a reload kept (so the session and its
+/// conversation carry on); on failure, a sentence for the visitor.
+pub async fn client_info(
+    proxy_url: &str,
+    client_id: &str,
+    kept_token: Option<&str>,
+) -> Result<ClientInfo, String> {
+    let headers: Vec<(&str, &str)> = kept_token
+        .map(|t| ("x-widget-session", t))
+        .into_iter()
+        .collect();
+    match http::get_json(&info_url(proxy_url, client_id), &headers).await {
         Ok(info) => Ok(ClientInfo::from_js(&info)),
         Err(e) => Err(match e {
             FetchError::Network => "The chat service cannot be reached right now.".to_owned(),

@@ -18,10 +18,17 @@ pub enum FetchError {
     Malformed,
 }
 
-/// GETs `url` and parses the body as JSON.
-pub async fn get_json(url: &str) -> Result<JsValue, FetchError> {
+/// GETs `url` with `headers` and parses the body as JSON.
+pub async fn get_json(url: &str, headers: &[(&str, &str)]) -> Result<JsValue, FetchError> {
     let init = RequestInit::new();
     init.set_method("GET");
+    if !headers.is_empty() {
+        let h = js_sys::Object::new();
+        for (k, v) in headers {
+            super::js::set(&h, k, &(*v).into());
+        }
+        init.set_headers(&h);
+    }
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| FetchError::Network)?;
     let window = web_sys::window().ok_or(FetchError::Network)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))

@@ -204,6 +204,13 @@ impl Chat {
     }
 
     /// The client's voices, from `ClientInfo`; a choice not among them is dropped.
+    /// The session token to send, kept across reloads so the session's conversation continues.
+    pub fn set_session_token(&self, token: Option<String>) {
+        self.client_id
+            .with_value(|id| persist::save_session(id, token.as_deref()));
+        self.session_token.set_value(token);
+    }
+
     pub fn set_voices(&self, voices: Vec<String>) {
         self.voices.set_value(voices);
         if let Some(v) = self.chosen_voice.get_untracked() {

@@ -167,6 +167,25 @@ pub fn save(client_id: &str, c: &Conversation) {
     }
 }
 
+fn session_key(client_id: &str) -> String {
+    format!("grokwidget:v1:session:{client_id}")
+}
+
+/// The session token this browser last had for `client_id`: presented again after a reload so
+/// the conversation, which the proxy binds to the session, carries on.
+pub fn load_session(client_id: &str) -> Option<String> {
+    storage()?.get_item(&session_key(client_id)).ok().flatten()
+}
+
+pub fn save_session(client_id: &str, token: Option<&str>) {
+    if let Some(s) = storage() {
+        let _ = match token {
+            Some(t) => s.set_item(&session_key(client_id), t),
+            None => s.remove_item(&session_key(client_id)),
+        };
+    }
+}
+
 /// Whether replies are muted: a preference of the visitor, kept across conversations.
 pub fn load_muted() -> bool {
     storage()

@@ -109,7 +109,7 @@ impl Chat {
                     let proxy_url = chat.proxy_url.get_value();
                     let client_id = chat.client_id.get_value();
                     if let Some(token) = crate::api::session_token(&proxy_url, &client_id).await {
-                        chat.session_token.set_value(Some(token));
+                        chat.set_session_token(Some(token));
                     }
                     chat.run(
                         user,

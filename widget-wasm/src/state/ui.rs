@@ -198,8 +198,9 @@ impl UiState {
         let (proxy_url, client_id) = self
             .settings
             .with_value(|s| (s.proxy_url.clone(), s.client_id.clone()));
+        let kept = super::persist::load_session(&client_id);
         leptos::task::spawn_local(async move {
-            match crate::api::client_info(&proxy_url, &client_id).await {
+            match crate::api::client_info(&proxy_url, &client_id, kept.as_deref()).await {
                 Ok(info) => ui.apply(info),
                 Err(text) => {
                     crate::browser::log::error(&format!("[widget] {text}"));
@@ -211,7 +212,7 @@ impl UiState {
 
     fn apply(&self, info: crate::api::ClientInfo) {
         let chat = self.chat;
-        chat.session_token.set_value(info.session_token);
+        chat.set_session_token(info.session_token);
         chat.stt_language.set_value(info.stt_language);
         chat.server_voice.set_value(info.server_voice);
         chat.set_voices(info.voices);
