@@ -230,15 +230,7 @@ impl AnthropicProvider {
         let history = self.conversations.history(turn).await?;
         let messages = history.as_ref().map_or(&[][..], |h| h.as_slice());
         let body = CreateRequest::new(turn, messages, true);
-        let url = self.http.endpoint("messages");
-        let resp = self
-            .http
-            .send("messages", false, |http| {
-                http.post(&url)
-                    .header("accept", "text/event-stream")
-                    .json(&body)
-            })
-            .await?;
+        let resp = self.http.post_sse("messages", "messages", &body).await?;
         let inner = relay(resp.bytes_stream(), self.limits, self.http.redactor());
         Ok(ConversationStore::remember_at_end(
             &self.conversations,

@@ -206,6 +206,23 @@ impl UpstreamClient {
         self.read_json(resp).await
     }
 
+    /// POSTs `body` as JSON asking for server-sent events; the response head, whose body the
+    /// caller reads with [`super::sse::frames`]. Only the first byte is under the timeout here.
+    pub async fn post_sse(
+        &self,
+        what: &'static str,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<reqwest::Response, UpstreamError> {
+        let url = self.endpoint(path);
+        self.send(what, false, |http| {
+            http.post(&url)
+                .header("accept", "text/event-stream")
+                .json(body)
+        })
+        .await
+    }
+
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         what: &'static str,

@@ -207,14 +207,7 @@ pub async fn stream_with(
     body: &CreateRequest<'_>,
     limits: StreamLimits,
 ) -> Result<ReplyStream, UpstreamError> {
-    let url = xai.endpoint("responses");
-    let resp = xai
-        .send("responses", false, |http| {
-            http.post(&url)
-                .header("accept", "text/event-stream")
-                .json(body)
-        })
-        .await?;
+    let resp = xai.post_sse("responses", "responses", body).await?;
     let frames = sse::frames(resp.bytes_stream(), limits);
     let redact = xai.redactor();
     Ok(Box::pin(async_stream::try_stream! {

@@ -245,13 +245,8 @@ pub async fn stream(
     limits: StreamLimits,
 ) -> Result<ReplyStream, UpstreamError> {
     let body = prompt.request(true, false);
-    let url = xai.endpoint("chat/completions");
     let resp = xai
-        .send("chat.completions", false, |http| {
-            http.post(&url)
-                .header("accept", "text/event-stream")
-                .json(&body)
-        })
+        .post_sse("chat.completions", "chat/completions", &body)
         .await?;
     let frames = sse::frames(resp.bytes_stream(), limits);
     let redact = xai.redactor();
