@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::providers::{DEFAULT_VOICE, default_model};
-use super::raw::{Api, ProviderKind, RawClient, TtsBackend};
+use super::providers::default_model;
+use super::raw::{Api, DEFAULT_VOICE, ProviderKind, RawClient, TtsBackend};
 use super::voice::normalize_voice;
 use super::{ConfigError, mebibytes, positive};
 
@@ -87,7 +87,7 @@ pub(super) fn validate_client(
         allowed_origins.push(normalize_origin(origin).map_err(&invalid)?);
     }
 
-    let provider = raw.provider.unwrap_or_default();
+    let provider = raw.provider;
     let model = raw
         .model
         .clone()
@@ -160,14 +160,14 @@ pub(super) fn validate_client(
         )));
     }
 
-    let accent_color = raw.accent_color.unwrap_or_else(|| "#1d4ed8".into());
+    let accent_color = raw.accent_color;
     if !is_hex_color(&accent_color) {
         return Err(invalid(format!(
             "accent_color \"{}\" must be a hex colour like #1d4ed8",
             accent_color.escape_debug()
         )));
     }
-    let stt_language = raw.stt_language.unwrap_or_else(|| "en-US".into());
+    let stt_language = raw.stt_language;
     let valid_lang = !stt_language.is_empty()
         && stt_language.len() <= 35
         && stt_language
@@ -191,22 +191,14 @@ pub(super) fn validate_client(
     let named = |name: &str| format!("client \"{id}\": {name}");
     let deferred_timeout = Duration::from_secs(positive(
         raw.deferred_timeout_secs,
-        600,
         &named("deferred_timeout_secs"),
     )?);
     let deferred_poll = Duration::from_secs(positive(
         raw.deferred_poll_secs,
-        5,
         &named("deferred_poll_secs"),
     )?);
-    if raw.max_input_tokens == Some(0) || raw.max_output_tokens == Some(0) {
-        return Err(invalid(
-            "max_input_tokens and max_output_tokens must be at least 1".into(),
-        ));
-    }
-    let max_message_chars = raw.max_message_chars.unwrap_or(4000);
-    if max_message_chars == 0 {
-        return Err(invalid("max_message_chars must be at least 1".into()));
+    if raw.max_input_tokens == Some(0) {
+        return Err(invalid("max_input_tokens must be at least 1".into()));
     }
 
     Ok(ClientConfig {
@@ -216,20 +208,23 @@ pub(super) fn validate_client(
         deferred_timeout,
         deferred_poll,
         max_input_tokens: raw.max_input_tokens,
-        max_output_tokens: Some(raw.max_output_tokens.unwrap_or(1024)),
-        max_message_chars,
-        allow_server_to_server: raw.allow_server_to_server.unwrap_or(false),
+        max_output_tokens: Some(positive(
+            raw.max_output_tokens,
+            &named("max_output_tokens"),
+        )?),
+        max_message_chars: positive(raw.max_message_chars, &named("max_message_chars"))?,
+        allow_server_to_server: raw.allow_server_to_server,
         tts_backend: raw.tts_backend.unwrap_or_default(),
-        max_audio_secs: positive(raw.max_audio_secs, 120, &named("max_audio_secs"))?,
+        max_audio_secs: positive(raw.max_audio_secs, &named("max_audio_secs"))?,
         max_audio_bytes: mebibytes(
-            positive(raw.max_audio_mb, 8, &named("max_audio_mb"))?,
+            positive(raw.max_audio_mb, &named("max_audio_mb"))?,
             &named("max_audio_mb"),
         )?,
-        max_tts_chars: positive(raw.max_tts_chars, 3000, &named("max_tts_chars"))?,
-        rate_per_ip: positive(raw.rate_per_ip, 20, &named("rate_per_ip"))?,
-        rate_per_session: positive(raw.rate_per_session, 20, &named("rate_per_session"))?,
-        rate_per_client: positive(raw.rate_per_client, 600, &named("rate_per_client"))?,
-        daily_token_budget: raw.daily_token_budget.unwrap_or(0),
+        max_tts_chars: positive(raw.max_tts_chars, &named("max_tts_chars"))?,
+        rate_per_ip: positive(raw.rate_per_ip, &named("rate_per_ip"))?,
+        rate_per_session: positive(raw.rate_per_session, &named("rate_per_session"))?,
+        rate_per_client: positive(raw.rate_per_client, &named("rate_per_client"))?,
+        daily_token_budget: raw.daily_token_budget,
         daily_micro_usd_budget: match raw.daily_usd_budget {
             Some(d) if d.is_finite() && d >= 0.0 => (d * 1_000_000.0).round() as u64,
             Some(_) => {
@@ -239,20 +234,18 @@ pub(super) fn validate_client(
             }
             None => 0,
         },
-        max_turns: positive(raw.max_turns, 50, &named("max_turns"))?,
+        max_turns: positive(raw.max_turns, &named("max_turns"))?,
         // On unless the site says otherwise: a conversation is then bound to the session that
         // started it, and each session has its own rate limit.
-        session_tokens: raw.session_tokens.unwrap_or(true),
+        session_tokens: raw.session_tokens,
         allowed_origins,
         model,
         instructions: raw.instructions,
         voice,
         voices,
-        voice_enabled: raw.voice_enabled.unwrap_or(true),
-        title: raw.title.unwrap_or_else(|| "Chat with us".into()),
-        greeting: raw
-            .greeting
-            .unwrap_or_else(|| "Hi! How can I help you today?".into()),
+        voice_enabled: raw.voice_enabled,
+        title: raw.title,
+        greeting: raw.greeting,
         accent_color,
         stt_language,
         id,

@@ -31,13 +31,13 @@ use url::Url;
 pub use clients::{ClientConfig, normalize_origin};
 pub use env::EnvOverrides;
 pub use providers::{
-    DEFAULT_ALLOWED_MODELS, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_ANTHROPIC_MODELS,
-    DEFAULT_ANTHROPIC_VERSION, DEFAULT_BASE_URL, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODELS,
-    DEMO_ANTHROPIC_API_KEY, DEMO_API_KEY, DEMO_OPENAI_API_KEY, ProviderSettings,
+    DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_BASE_URL, DEFAULT_OPENAI_BASE_URL, DEMO_ANTHROPIC_API_KEY,
+    DEMO_API_KEY, DEMO_OPENAI_API_KEY, ProviderSettings,
 };
 pub use raw::{
-    Api, KeyCheck, ProviderKind, RawAnthropic, RawClient, RawConfig, RawOpenai, RawVoice,
-    RealtimeAuth, TOP_LEVEL_KEYS, TtsBackend,
+    Api, DEFAULT_ALLOWED_MODELS, DEFAULT_ANTHROPIC_MODELS, DEFAULT_ANTHROPIC_VERSION,
+    DEFAULT_OPENAI_MODELS, DEFAULT_VOICE, KeyCheck, ProviderKind, RawAnthropic, RawClient,
+    RawConfig, RawOpenai, RawVoice, RealtimeAuth, TOP_LEVEL_KEYS, TtsBackend,
 };
 pub use secrets::{ApiKey, SessionSecret};
 pub use voice::{KNOWN_VOICES, PCM_RATES, SpeechPrices, VoiceSettings};
@@ -222,32 +222,17 @@ impl Config {
         let widget_dir = widget_dir.map(|(_, p)| p);
         let site_dir = site_dir.map(|(_, p)| p);
 
-        let allowed_models: Vec<String> = raw.allowed_models.unwrap_or_else(|| {
-            DEFAULT_ALLOWED_MODELS
-                .iter()
-                .map(|m| (*m).to_owned())
-                .collect()
-        });
-        if allowed_models.is_empty() {
-            return Err(ConfigError::Invalid("allowed_models is empty".into()));
-        }
-        let list = |from_file: Option<Vec<String>>, defaults: &[&str], name: &str| {
-            let models: Vec<String> =
-                from_file.unwrap_or_else(|| defaults.iter().map(|m| (*m).to_owned()).collect());
+        let nonempty = |models: Vec<String>, name: &str| {
             if models.is_empty() {
-                Err(ConfigError::Invalid(format!(
-                    "{name} allowed_models is empty"
-                )))
+                Err(ConfigError::Invalid(format!("{name} is empty")))
             } else {
                 Ok(models)
             }
         };
-        let openai_models = list(raw.openai.allowed_models, DEFAULT_OPENAI_MODELS, "[openai]")?;
-        let anthropic_models = list(
-            raw.anthropic.allowed_models,
-            DEFAULT_ANTHROPIC_MODELS,
-            "[anthropic]",
-        )?;
+        let allowed_models = nonempty(raw.allowed_models, "allowed_models")?;
+        let openai_models = nonempty(raw.openai.allowed_models, "[openai] allowed_models")?;
+        let anthropic_models =
+            nonempty(raw.anthropic.allowed_models, "[anthropic] allowed_models")?;
 
         if raw.clients.is_empty() {
             return Err(ConfigError::Invalid(
@@ -257,7 +242,7 @@ impl Config {
         let mut seen = HashSet::new();
         let mut clients = Vec::with_capacity(raw.clients.len());
         for raw_client in raw.clients {
-            let models = match raw_client.provider.unwrap_or_default() {
+            let models = match raw_client.provider {
                 ProviderKind::Xai => &allowed_models,
                 ProviderKind::Openai => &openai_models,
                 ProviderKind::Anthropic => &anthropic_models,
@@ -274,14 +259,12 @@ impl Config {
 
         // By default one address gets, across all clients together, what the most generous
         // client gives it: several sites on one proxy do not multiply a visitor's allowance.
-        let widest_ip_rate = clients.iter().map(|c| c.rate_per_ip).max().unwrap_or(20) as usize;
-        let secs = |v: Option<u64>, default: u64, name: &str| -> Result<Duration, ConfigError> {
-            match v.unwrap_or(default) {
-                0 => Err(ConfigError::Invalid(format!(
-                    "{name} must be at least 1 second"
-                ))),
-                n => Ok(Duration::from_secs(n)),
-            }
+        let widest_ip_rate = clients.iter().map(|c| c.rate_per_ip).max().unwrap_or(20);
+        let secs = |n: u64, name: &str| match n {
+            0 => Err(ConfigError::Invalid(format!(
+                "{name} must be at least 1 second"
+            ))),
+            n => Ok(Duration::from_secs(n)),
         };
         let redis_url = env
             .redis_url
@@ -319,15 +302,11 @@ impl Config {
             demo_mode,
             widget_dir,
             site_dir,
-            upstream_timeout: secs(raw.upstream_timeout_secs, 120, "upstream_timeout_secs")?,
-            connect_timeout: secs(raw.connect_timeout_secs, 10, "connect_timeout_secs")?,
-            shutdown_grace: secs(raw.shutdown_grace_secs, 30, "shutdown_grace_secs")?,
-            stream_idle_timeout: secs(
-                raw.stream_idle_timeout_secs,
-                30,
-                "stream_idle_timeout_secs",
-            )?,
-            retry_max: match raw.retry_max.unwrap_or(2) {
+            upstream_timeout: secs(raw.upstream_timeout_secs, "upstream_timeout_secs")?,
+            connect_timeout: secs(raw.connect_timeout_secs, "connect_timeout_secs")?,
+            shutdown_grace: secs(raw.shutdown_grace_secs, "shutdown_grace_secs")?,
+            stream_idle_timeout: secs(raw.stream_idle_timeout_secs, "stream_idle_timeout_secs")?,
+            retry_max: match raw.retry_max {
                 n @ 0..=10 => n,
                 n => {
                     return Err(ConfigError::Invalid(format!(
@@ -335,39 +314,35 @@ impl Config {
                     )));
                 }
             },
-            retry_budget: secs(raw.retry_budget_secs, 20, "retry_budget_secs")?,
-            max_conversations: positive(raw.max_conversations, 10_000, "max_conversations")?,
-            max_conversation_turns: positive(
-                raw.max_conversation_turns,
-                50,
-                "max_conversation_turns",
+            retry_budget: secs(raw.retry_budget_secs, "retry_budget_secs")?,
+            max_conversations: positive(raw.max_conversations, "max_conversations")?,
+            max_conversation_turns: positive(raw.max_conversation_turns, "max_conversation_turns")?,
+            max_conversation_bytes: kibibytes(
+                positive(raw.max_conversation_kb, "max_conversation_kb")?,
+                "max_conversation_kb",
             )?,
-            max_conversation_bytes: positive(raw.max_conversation_kb, 256, "max_conversation_kb")?
-                * 1024,
-            max_conversation_store_bytes: positive(
-                raw.max_conversation_store_mb,
-                256,
+            max_conversation_store_bytes: mebibytes(
+                positive(raw.max_conversation_store_mb, "max_conversation_store_mb")?,
                 "max_conversation_store_mb",
-            )? << 20,
-            conversation_ttl: Duration::from_secs(
-                positive(
-                    raw.conversation_ttl_hours.map(|h| h as usize),
-                    24,
-                    "conversation_ttl_hours",
-                )? as u64
-                    * 3600,
-            ),
-            max_body_bytes: positive(raw.max_body_bytes, 64 * 1024, "max_body_bytes")?,
-            log_message_text: raw.log_message_text.unwrap_or(false),
-            key_check: raw.key_check.unwrap_or_default(),
-            redis_url: redis_url.clone(),
-            redis_fail_open: raw.redis_fail_open.unwrap_or(false),
-            trusted_proxies: parse_cidrs(raw.trusted_proxies.unwrap_or_default())?,
-            max_concurrent_streams: positive(
-                raw.max_concurrent_streams,
-                256,
-                "max_concurrent_streams",
             )?,
+            conversation_ttl: match positive(raw.conversation_ttl_hours, "conversation_ttl_hours")?
+                .checked_mul(3600)
+            {
+                Some(secs) => Duration::from_secs(secs),
+                None => {
+                    return Err(ConfigError::Invalid(format!(
+                        "conversation_ttl_hours = {} is too large",
+                        raw.conversation_ttl_hours
+                    )));
+                }
+            },
+            max_body_bytes: positive(raw.max_body_bytes, "max_body_bytes")?,
+            log_message_text: raw.log_message_text,
+            key_check: raw.key_check,
+            redis_url: redis_url.clone(),
+            redis_fail_open: raw.redis_fail_open,
+            trusted_proxies: parse_cidrs(raw.trusted_proxies)?,
+            max_concurrent_streams: positive(raw.max_concurrent_streams, "max_concurrent_streams")?,
             admin_listen: match raw.admin_listen {
                 Some(a) => Some(a.parse().map_err(|_| {
                     ConfigError::Invalid(format!(
@@ -376,28 +351,15 @@ impl Config {
                 })?),
                 None => None,
             },
-            stream_send_timeout: secs(
-                raw.stream_send_timeout_secs,
-                30,
-                "stream_send_timeout_secs",
-            )?,
-            header_read_timeout: secs(
-                raw.header_read_timeout_secs,
-                10,
-                "header_read_timeout_secs",
-            )?,
-            body_read_timeout: secs(raw.body_read_timeout_secs, 10, "body_read_timeout_secs")?,
+            stream_send_timeout: secs(raw.stream_send_timeout_secs, "stream_send_timeout_secs")?,
+            header_read_timeout: secs(raw.header_read_timeout_secs, "header_read_timeout_secs")?,
+            body_read_timeout: secs(raw.body_read_timeout_secs, "body_read_timeout_secs")?,
             upstream_stream_timeout: secs(
                 raw.upstream_stream_timeout_secs,
-                300,
                 "upstream_stream_timeout_secs",
             )?,
-            max_reply_bytes: positive(raw.max_reply_bytes, 4 << 20, "max_reply_bytes")?,
-            rate_per_ip: positive(
-                raw.rate_per_ip.map(|n| n as usize),
-                widest_ip_rate,
-                "rate_per_ip",
-            )? as u32,
+            max_reply_bytes: positive(raw.max_reply_bytes, "max_reply_bytes")?,
+            rate_per_ip: positive(raw.rate_per_ip.unwrap_or(widest_ip_rate), "rate_per_ip")?,
             max_connections: match raw.max_connections {
                 Some(0) => {
                     return Err(ConfigError::Invalid(
@@ -406,16 +368,12 @@ impl Config {
                 }
                 n => n,
             },
-            max_connections_per_ip: positive(
-                raw.max_connections_per_ip,
-                64,
-                "max_connections_per_ip",
-            )?,
+            max_connections_per_ip: positive(raw.max_connections_per_ip, "max_connections_per_ip")?,
             rate_per_ipv6_48: positive(
-                raw.rate_per_ipv6_48.map(|n| n as usize),
-                widest_ip_rate.saturating_mul(8),
+                raw.rate_per_ipv6_48
+                    .unwrap_or(widest_ip_rate.saturating_mul(8)),
                 "rate_per_ipv6_48",
-            )? as u32,
+            )?,
             session_secret: session_secret(env.session_secret.as_deref())?,
             voice: validate_voice(raw.voice)?,
             openai,
@@ -436,16 +394,19 @@ pub(super) fn mebibytes(mb: usize, name: &str) -> Result<usize, ConfigError> {
         .ok_or_else(|| ConfigError::Invalid(format!("{name} = {mb} is too large")))
 }
 
-/// `v`, or `default` when unset; zero is refused with a message naming the setting (no value
-/// is silently raised to 1).
-pub(super) fn positive<T: Copy + Default + PartialEq>(
-    v: Option<T>,
-    default: T,
-    name: &str,
-) -> Result<T, ConfigError> {
-    match v.unwrap_or(default) {
-        n if n == T::default() => Err(ConfigError::Invalid(format!("{name} must be at least 1"))),
-        n => Ok(n),
+/// Kilobytes from the file in bytes, refusing a number too large for that.
+fn kibibytes(kb: usize, name: &str) -> Result<usize, ConfigError> {
+    kb.checked_mul(1024)
+        .ok_or_else(|| ConfigError::Invalid(format!("{name} = {kb} is too large")))
+}
+
+/// `v` unless it is zero, which is refused with a message naming the setting (no value is
+/// silently raised to 1).
+pub(super) fn positive<T: Copy + Default + PartialEq>(v: T, name: &str) -> Result<T, ConfigError> {
+    if v == T::default() {
+        Err(ConfigError::Invalid(format!("{name} must be at least 1")))
+    } else {
+        Ok(v)
     }
 }
 

@@ -20,8 +20,6 @@ pub const DEMO_API_KEY: &str = "xai-demo-mode-not-a-real-key";
 pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 /// Where Anthropic lives; only a default.
 pub const DEFAULT_ANTHROPIC_BASE_URL: &str = "https://api.anthropic.com/v1";
-/// The `anthropic-version` header sent unless `[anthropic] anthropic_version` says otherwise.
-pub const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
 /// Placeholders sent in demo mode, where the upstreams are the bundled fakes.
 pub const DEMO_OPENAI_API_KEY: &str = "sk-demo-mode-not-a-real-key";
 pub const DEMO_ANTHROPIC_API_KEY: &str = "sk-ant-demo-mode-not-a-real-key";
@@ -35,42 +33,6 @@ pub fn default_model(provider: ProviderKind) -> &'static str {
         ProviderKind::Anthropic => "claude-haiku-4-5",
     }
 }
-
-/// The voice an x.ai client speaks with when its table names none.
-pub const DEFAULT_VOICE: &str = "eve";
-
-/// Models an `openai` client may name when `[openai]` has no `allowed_models` list.
-pub const DEFAULT_OPENAI_MODELS: &[&str] = &[
-    "gpt-5",
-    "gpt-5-mini",
-    "gpt-5-nano",
-    "gpt-4.1",
-    "gpt-4.1-mini",
-    "gpt-4.1-nano",
-    "gpt-4o",
-    "gpt-4o-mini",
-    "o4-mini",
-];
-
-/// Models an `anthropic` client may name when `[anthropic]` has no `allowed_models` list.
-pub const DEFAULT_ANTHROPIC_MODELS: &[&str] = &[
-    "claude-opus-4-1",
-    "claude-opus-4-0",
-    "claude-sonnet-4-5",
-    "claude-sonnet-4-0",
-    "claude-3-7-sonnet-latest",
-    "claude-haiku-4-5",
-    "claude-3-5-haiku-latest",
-];
-
-/// Models a client may name when the file has no `allowed_models` list.
-pub const DEFAULT_ALLOWED_MODELS: &[&str] = &[
-    "grok-4.3",
-    "grok-4-1-fast-reasoning",
-    "grok-4-1-fast-non-reasoning",
-    "grok-code-fast-1",
-    "grok-3-mini",
-];
 
 /// One non-x.ai provider's endpoint and key.
 #[derive(Clone)]
@@ -100,11 +62,7 @@ pub(super) fn settings(
     env: &EnvOverrides,
     demo_mode: bool,
 ) -> Result<(ApiKey, ProviderSettings, ProviderSettings), ConfigError> {
-    let uses = |p: ProviderKind| {
-        raw.clients
-            .iter()
-            .any(|c| c.provider.unwrap_or_default() == p)
-    };
+    let uses = |p: ProviderKind| raw.clients.iter().any(|c| c.provider == p);
     let (uses_xai, uses_openai, uses_anthropic) = (
         uses(ProviderKind::Xai),
         uses(ProviderKind::Openai),
@@ -150,11 +108,7 @@ pub(super) fn settings(
         )?,
         version: String::new(),
     };
-    let anthropic_version = raw
-        .anthropic
-        .anthropic_version
-        .clone()
-        .unwrap_or_else(|| DEFAULT_ANTHROPIC_VERSION.to_owned());
+    let anthropic_version = raw.anthropic.anthropic_version.clone();
     if anthropic_version.trim().is_empty()
         || !anthropic_version
             .chars()

@@ -114,7 +114,7 @@ fn sizes_too_large_to_count_in_bytes_are_errors() {
     let err = Config::from_raw(big, &env_with_key(), Path::new(".")).unwrap_err();
     assert!(err.to_string().contains("max_audio_mb"), "{err}");
     big = raw("");
-    big.voice.cache_mb = Some(40_000_000_000_000);
+    big.voice.cache_mb = 40_000_000_000_000;
     let err = Config::from_raw(big, &env_with_key(), Path::new(".")).unwrap_err();
     assert!(err.to_string().contains("cache_mb"), "{err}");
 }
@@ -130,6 +130,10 @@ fn zero_is_refused_everywhere_not_raised_to_one() {
         "max_audio_mb = 0",
         "max_tts_chars = 0",
         "deferred_poll_secs = 0",
+        "deferred_timeout_secs = 0",
+        "max_output_tokens = 0",
+        "max_message_chars = 0",
+        "max_input_tokens = 0",
     ] {
         let err = Config::from_raw(raw(line), &env_with_key(), Path::new("."))
             .unwrap_err()
@@ -141,11 +145,61 @@ fn zero_is_refused_everywhere_not_raised_to_one() {
         );
     }
     let mut file = raw("");
-    file.retry_max = Some(50);
+    file.retry_max = 50;
     let err = Config::from_raw(file, &env_with_key(), Path::new("."))
         .unwrap_err()
         .to_string();
     assert!(err.contains("retry_max = 50"), "{err}");
+}
+
+#[test]
+fn sizes_and_durations_too_large_to_hold_are_refused_not_wrapped() {
+    for (line, name) in [
+        (
+            "max_conversation_kb = 9223372036854775807",
+            "max_conversation_kb",
+        ),
+        (
+            "max_conversation_store_mb = 9223372036854775807",
+            "max_conversation_store_mb",
+        ),
+        (
+            "conversation_ttl_hours = 9223372036854775807",
+            "conversation_ttl_hours",
+        ),
+    ] {
+        let file: RawConfig = toml::from_str(&format!(
+            "{line}\n[[clients]]\nid = \"demo\"\nallowed_origins = []\ninstructions = \"x\"\n"
+        ))
+        .unwrap();
+        let err = Config::from_raw(file, &env_with_key(), Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("{name} = ")) && err.contains("too large"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_table_left_out_has_the_same_defaults_as_an_empty_one() {
+    let left_out: RawConfig = toml::from_str("").unwrap();
+    let empty: RawConfig = toml::from_str("[voice]\n[openai]\n[anthropic]\n").unwrap();
+    assert_eq!(
+        format!("{:?}", left_out.voice),
+        format!("{:?}", empty.voice)
+    );
+    assert_eq!(
+        format!("{:?}", left_out.openai),
+        format!("{:?}", empty.openai)
+    );
+    assert_eq!(
+        format!("{:?}", left_out.anthropic),
+        format!("{:?}", empty.anthropic)
+    );
+    assert_eq!(left_out.voice.sample_rate, 24_000);
+    assert_eq!(left_out.anthropic.anthropic_version, "2023-06-01");
 }
 
 #[test]

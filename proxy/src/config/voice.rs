@@ -59,13 +59,13 @@ impl SpeechPrices {
 }
 
 pub(super) fn validate_voice(raw: RawVoice) -> Result<VoiceSettings, ConfigError> {
-    let sample_rate = raw.sample_rate.unwrap_or(24_000);
+    let sample_rate = raw.sample_rate;
     if !PCM_RATES.contains(&sample_rate) {
         return Err(ConfigError::Invalid(format!(
             "[voice] sample_rate {sample_rate} is not one x.ai offers ({PCM_RATES:?})"
         )));
     }
-    let secs = |v: Option<u64>, default: u64, name: &str| match v.unwrap_or(default) {
+    let secs = |n: u64, name: &str| match n {
         0 => Err(ConfigError::Invalid(format!(
             "[voice] {name} must be at least 1 second"
         ))),
@@ -73,49 +73,29 @@ pub(super) fn validate_voice(raw: RawVoice) -> Result<VoiceSettings, ConfigError
     };
     Ok(VoiceSettings {
         sample_rate,
-        max_sessions: positive(raw.max_sessions, 32, "[voice] max_sessions")?,
-        concurrency: positive(raw.concurrency, 3, "[voice] concurrency")?,
-        connect_timeout: secs(raw.connect_timeout_secs, 5, "connect_timeout_secs")?,
-        first_audio_timeout: secs(raw.first_audio_timeout_secs, 10, "first_audio_timeout_secs")?,
-        timeout: secs(raw.timeout_secs, 30, "timeout_secs")?,
-        realtime_model: raw
-            .realtime_model
-            .unwrap_or_else(|| "grok-voice-latest".into()),
-        realtime_auth: raw.realtime_auth.unwrap_or_default(),
+        max_sessions: positive(raw.max_sessions, "[voice] max_sessions")?,
+        concurrency: positive(raw.concurrency, "[voice] concurrency")?,
+        connect_timeout: secs(raw.connect_timeout_secs, "connect_timeout_secs")?,
+        first_audio_timeout: secs(raw.first_audio_timeout_secs, "first_audio_timeout_secs")?,
+        timeout: secs(raw.timeout_secs, "timeout_secs")?,
+        realtime_model: raw.realtime_model,
+        realtime_auth: raw.realtime_auth,
         // 0 is meaningful here: no cache.
-        cache_entries: raw.cache_entries.unwrap_or(256),
-        cache_bytes: mebibytes(raw.cache_mb.unwrap_or(32), "[voice] cache_mb")?,
-        max_units: positive(
-            raw.max_units_per_reply.map(|n| n as usize),
-            24,
-            "[voice] max_units_per_reply",
-        )? as u32,
+        cache_entries: raw.cache_entries,
+        cache_bytes: mebibytes(raw.cache_mb, "[voice] cache_mb")?,
+        max_units: positive(raw.max_units_per_reply, "[voice] max_units_per_reply")?,
         prices: SpeechPrices {
-            // x.ai's published prices (docs/voice.md): $15 per million characters of TTS,
-            // $0.08 per minute of realtime audio (grok-voice-latest is the 2.0 model) plus $0.004 per
-            // text item.
-            tts_usd_per_char: price(
-                raw.tts_usd_per_million_chars,
-                15.0,
-                "tts_usd_per_million_chars",
-            )? / 1e6,
-            realtime_usd_per_minute: price(
-                raw.realtime_usd_per_minute,
-                0.08,
-                "realtime_usd_per_minute",
-            )?,
-            realtime_usd_per_item: price(
-                raw.realtime_usd_per_item,
-                0.004,
-                "realtime_usd_per_item",
-            )?,
+            tts_usd_per_char: price(raw.tts_usd_per_million_chars, "tts_usd_per_million_chars")?
+                / 1e6,
+            realtime_usd_per_minute: price(raw.realtime_usd_per_minute, "realtime_usd_per_minute")?,
+            realtime_usd_per_item: price(raw.realtime_usd_per_item, "realtime_usd_per_item")?,
         },
     })
 }
 
 /// A `[voice]` price: finite and not negative.
-fn price(v: Option<f64>, default: f64, name: &str) -> Result<f64, ConfigError> {
-    match v.unwrap_or(default) {
+fn price(v: f64, name: &str) -> Result<f64, ConfigError> {
+    match v {
         p if p.is_finite() && p >= 0.0 => Ok(p),
         p => Err(ConfigError::Invalid(format!(
             "[voice] {name} = {p} must be a price in US dollars, 0 or more"

@@ -251,7 +251,7 @@ async fn a_base_url_without_v1_is_named_with_the_fix() {
         ..Options::default()
     };
     let mut raw: proxy::config::RawConfig = toml::from_str(&opts.toml).unwrap();
-    raw.key_check = Some(proxy::config::KeyCheck::Refuse);
+    raw.key_check = proxy::config::KeyCheck::Refuse;
     let env = EnvOverrides {
         base_url: Some(root.clone()),
         ..opts.env
