@@ -61,10 +61,19 @@ export function hostPage(proxyUrl, { attrs = 'data-client-id="demo"', head = '',
 <script src="${proxyUrl}/widget.js" ${attrs} async></script></body></html>`;
 }
 
+export const OPENAI_KEY = 'sk-CANARY-openai-3c9e1a7f';
+export const ANTHROPIC_KEY = 'sk-ant-CANARY-anthropic-8b2d4f6a';
+
 /// Starts fake x.ai + host page server + proxy. `pages` maps paths to page functions.
-export async function startStack(pages = { '/': (u) => ({ html: hostPage(u) }) }) {
+/// `providers: { first_token_ms, per_delta_ms }` also starts the fake OpenAI and Anthropic APIs
+/// with those delays and adds the clients "openai" and "anthropic" (no server voice).
+export async function startStack(pages = { '/': (u) => ({ html: hostPage(u) }) }, { providers } = {}) {
   const fake = await startListening(join(ROOT, 'target/release/fake-xai'),
     ['--listen', '127.0.0.1:0', '--api-key', CANARY_KEY, '--speech', 'tone'], {});
+  const others = providers && await startListening(join(ROOT, 'target/release/fake-providers'),
+    ['--listen', '127.0.0.1:0', '--openai-api-key', OPENAI_KEY, '--anthropic-api-key', ANTHROPIC_KEY,
+      '--first-token-ms', String(providers.first_token_ms ?? 0),
+      '--per-delta-ms', String(providers.per_delta_ms ?? 0)], {});
   const host = await startHostServer(pages);
   const hostOrigin = `http://127.0.0.1:${host.port}`;
   const dir = mkdtempSync(join(tmpdir(), 'widget-e2e-'));
@@ -105,10 +114,30 @@ instructions = "Be brief."
 voice = "eve"
 session_tokens = true
 title = "Secure Chat"
-`);
+${others ? `
+[[clients]]
+id = "openai"
+provider = "openai"
+allowed_origins = ["${hostOrigin}"]
+model = "gpt-4.1-mini"
+instructions = "Be brief."
+title = "OpenAI Chat"
+
+[[clients]]
+id = "anthropic"
+provider = "anthropic"
+allowed_origins = ["${hostOrigin}"]
+model = "claude-haiku-4-5"
+instructions = "Be brief."
+title = "Anthropic Chat"
+` : ''}`);
+  const providerEnv = others ? {
+    OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: `http://${others.addr}/openai/v1`,
+    ANTHROPIC_API_KEY: ANTHROPIC_KEY, ANTHROPIC_BASE_URL: `http://${others.addr}/anthropic/v1`,
+  } : {};
   const proxy = await startListening(join(ROOT, 'target/release/proxy'),
     ['serve', '--config', config, '--listen', '127.0.0.1:0'],
-    { XAI_API_KEY: CANARY_KEY, XAI_BASE_URL: `http://${fake.addr}/v1`, PROXY_DEMO_MODE: 'false', RUST_LOG: 'info' });
+    { XAI_API_KEY: CANARY_KEY, XAI_BASE_URL: `http://${fake.addr}/v1`, PROXY_DEMO_MODE: 'false', RUST_LOG: 'info', ...providerEnv });
   const proxyUrl = `http://${proxy.addr}`;
   host.state.proxyUrl = proxyUrl;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_FLAGS });
@@ -119,6 +148,7 @@ title = "Secure Chat"
       await browser.close();
       proxy.child.kill('SIGTERM');
       fake.child.kill('SIGTERM');
+      others?.child.kill('SIGTERM');
       host.server.close();
     },
   };
