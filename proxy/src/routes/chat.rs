@@ -30,6 +30,19 @@ use crate::speech::sentences::speakable;
 use crate::speech::{SpeechPipeline, SpeechPlan};
 use crate::upstream::{Reply, ReplyEvent, ReplyStream, Turn};
 
+#[utoipa::path(
+    post, path = "/api/chat", tag = "chat",
+    summary = "One turn, answered as one JSON reply (with the whole reply's speech)",
+    params(
+        ("Origin" = Option<String>, Header, nullable = false, description = super::openapi::ORIGIN_DOC),
+        ("X-Widget-Session" = Option<String>, Header, nullable = false, description = super::openapi::SESSION_DOC),
+    ),
+    request_body = ChatRequest,
+    responses(
+        (status = 200, description = "The reply", body = ChatResponse),
+        super::openapi::TurnErrors,
+    ),
+)]
 pub async fn chat(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -59,6 +72,24 @@ pub async fn chat(
     }))
 }
 
+#[utoipa::path(
+    post, path = "/api/chat/stream", tag = "chat",
+    summary = "One turn, streamed as server-sent events while the reply is written",
+    description = "Every check happens before the stream starts: a turn refused, or one that \
+        fails before its first event, is a plain HTTP error. Once streaming, a failure is an \
+        `error` event, and text already sent stays valid.",
+    params(
+        ("Origin" = Option<String>, Header, nullable = false, description = super::openapi::ORIGIN_DOC),
+        ("X-Widget-Session" = Option<String>, Header, nullable = false, description = super::openapi::SESSION_DOC),
+    ),
+    request_body = ChatRequest,
+    responses(
+        (status = 200, description = "The reply as it is written: `delta`, `audio`, \
+            `audio_error`, then `done` or `error`",
+            content_type = "text/event-stream", body = super::openapi::SseEvent),
+        super::openapi::TurnErrors,
+    ),
+)]
 pub async fn chat_stream(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

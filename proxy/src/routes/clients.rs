@@ -1,14 +1,30 @@
 //! `GET /api/clients/{client_id}`: the public part of a site's configuration, and a session
 //! token when the site uses them.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use protocol::ClientInfo;
 
 use super::{AppState, refuse_origin};
-use crate::error::{AppError, Json};
+use crate::error::{AppError, Json, Path};
 use crate::session;
 
+#[utoipa::path(
+    get, path = "/api/clients/{client_id}", tag = "site",
+    summary = "A site's public settings, and a session token when the site uses them",
+    params(
+        ("client_id" = String, Path, description = "The site's id: `data-client-id` of the script tag"),
+        ("Origin" = Option<String>, Header, nullable = false, description = "The page's origin; when present it \
+            must be one of the client's `allowed_origins` (browsers leave it off same-origin \
+            GETs). The session token is bound to it."),
+        ("X-Widget-Session" = Option<String>, Header, nullable = false, description = "A still-valid token from an \
+            earlier visit: its session (and so its conversations) is kept"),
+    ),
+    responses(
+        (status = 200, description = "The site's settings", body = ClientInfo),
+        super::openapi::ClientErrors,
+    ),
+)]
 pub async fn get_client(
     State(state): State<AppState>,
     Path(client_id): Path<String>,

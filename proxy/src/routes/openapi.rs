@@ -1,0 +1,346 @@
+//! `GET /openapi.json`: the OpenAPI 3.1 document of the public API, generated from the
+//! `protocol` types, the handlers' `#[utoipa::path]` annotations and [`AppError`], so the
+//! published contract cannot drift from what the proxy does. Built once per process.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use protocol::{ErrorBody, StreamEvent};
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{
+    AllOfBuilder, ObjectBuilder, OneOfBuilder, Ref, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::{KnownFormat, RefOr};
+use utoipa::{IntoResponses, OpenApi, PartialSchema, ToSchema};
+
+use crate::error::AppError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Chat widget proxy",
+        description = "What the embeddable chat widget (and anything else a site owner allows) \
+            exchanges with the proxy. Errors always have the body `ErrorBody` with the HTTP \
+            status; `Retry-After` comes with 429 and 503 when the wait is known. Browsers send \
+            `Origin` themselves; it must be one of the client's `allowed_origins` (or absent, \
+            for a client with `allow_server_to_server = true`). Sites with \
+            `session_tokens = true` (the default) also need `X-Widget-Session`: the \
+            `session_token` of `GET /api/clients/{client_id}`, fetched from the same origin.",
+        license(name = "MIT"),
+    ),
+    paths(
+        super::chat::chat,
+        super::chat::chat_stream,
+        super::clients::get_client,
+        super::health::healthz,
+        super::health::readyz,
+    ),
+    components(schemas(ErrorBody, StreamEvent, SseEvent)),
+    tags(
+        (name = "chat", description = "Turns of a conversation"),
+        (name = "site", description = "A site's public settings"),
+        (name = "health", description = "For load balancers and monitoring"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The document as served, serialised once.
+pub fn document() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        // Serialising a tree of strings, numbers and maps cannot fail.
+        ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+    })
+}
+
+/// `GET /openapi.json`. Public and readable from any origin, like the widget itself, so API
+/// explorers on other sites can load it.
+pub async fn openapi_json() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        document(),
+    )
+        .into_response()
+}
+
+/// Request headers of the chat routes, for `#[utoipa::path(params(...))]`.
+pub const ORIGIN_DOC: &str = "The page's origin, which browsers send themselves; it must be one of \
+    the client's `allowed_origins`. Without it the request is refused (403 `origin_not_allowed`) \
+    unless the client sets `allow_server_to_server = true`.";
+pub const SESSION_DOC: &str = "The `session_token` of `GET /api/clients/{client_id}`, fetched \
+    from the same origin. Required when the site has `session_tokens = true` (the default); \
+    missing, expired or from another origin: 403 `session_invalid`.";
+
+/// One frame of `POST /api/chat/stream`: `event: <name>` and `data: <StreamEvent as JSON>`,
+/// the event's name the same as the data's `type`. Comment lines (`: keep-alive`) may come in
+/// between and carry nothing.
+pub struct SseEvent;
+
+impl PartialSchema for SseEvent {
+    fn schema() -> RefOr<Schema> {
+        let frames = StreamEvent::NAMES.iter().map(|name| {
+            let data = AllOfBuilder::new()
+                .item(Ref::from_schema_name(<StreamEvent as ToSchema>::name()))
+                .item(
+                    ObjectBuilder::new()
+                        .property("type", one_value(name))
+                        .required("type"),
+                );
+            ObjectBuilder::new()
+                .property("event", one_value(name))
+                .property(
+                    "data",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .content_media_type("application/json")
+                        .content_schema(Some(data)),
+                )
+                .required("event")
+                .required("data")
+        });
+        let mut one_of = OneOfBuilder::new().description(Some(
+            "One server-sent event: `event` names it, `data` is the JSON of that `StreamEvent`. \
+             `delta`s come as the text arrives, `audio` (or `audio_error`) for each sentence in \
+             order, then exactly one `done` or `error`, last.",
+        ));
+        for frame in frames {
+            one_of = one_of.item(frame);
+        }
+        Schema::OneOf(one_of.build()).into()
+    }
+}
+
+impl ToSchema for SseEvent {}
+
+fn one_value(value: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some([value]))
+}
+
+/// The errors of the two chat routes: every check of a turn, the body's reading and the
+/// upstream's failures.
+pub struct TurnErrors;
+
+impl IntoResponses for TurnErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        error_responses(AppError::samples().into_iter().filter(|e| {
+            !matches!(
+                e,
+                AppError::NotFound | AppError::MethodNotAllowed | AppError::Internal
+            )
+        }))
+    }
+}
+
+/// The errors of `GET /api/clients/{client_id}`.
+pub struct ClientErrors;
+
+impl IntoResponses for ClientErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        error_responses(AppError::samples().into_iter().filter(|e| {
+            matches!(
+                e,
+                AppError::BadRequest(_)
+                    | AppError::UnknownClient(_)
+                    | AppError::OriginNotAllowed
+                    | AppError::PayloadTooLarge
+                    | AppError::BodyTimeout
+            )
+        }))
+    }
+}
+
+/// One response per status: the error body, its `code` narrowed to the codes that status
+/// carries, an example of each, and `Retry-After` where one of them sets it.
+fn error_responses(
+    errors: impl Iterator<Item = AppError>,
+) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+    let mut by_status: BTreeMap<u16, Vec<AppError>> = BTreeMap::new();
+    for e in errors {
+        by_status.entry(e.status().as_u16()).or_default().push(e);
+    }
+    by_status
+        .into_iter()
+        .map(|(status, errors)| {
+            let mut codes: Vec<&str> = errors.iter().map(AppError::code).collect();
+            codes.dedup();
+            let narrowed = AllOfBuilder::new()
+                .item(Ref::from_schema_name(ErrorBody::name()))
+                .item(
+                    ObjectBuilder::new()
+                        .property(
+                            "error",
+                            ObjectBuilder::new().property(
+                                "code",
+                                ObjectBuilder::new()
+                                    .schema_type(Type::String)
+                                    .enum_values(Some(codes.iter().copied())),
+                            ),
+                        )
+                        .required("error"),
+                );
+            let examples = errors.iter().map(|e| {
+                let body = serde_json::to_value(e.body()).unwrap_or_default();
+                (
+                    e.code(),
+                    utoipa::openapi::example::ExampleBuilder::new().value(Some(body)),
+                )
+            });
+            let content = ContentBuilder::new()
+                .schema(Some(narrowed))
+                .examples_from_iter(examples)
+                .build();
+            let description = errors
+                .iter()
+                .map(|e| format!("`{}`: {}", e.code(), e))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut response = ResponseBuilder::new()
+                .description(description)
+                .content("application/json", content);
+            if errors.iter().any(|e| e.retry_after_secs().is_some()) {
+                response = response.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::Integer)
+                                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                                .minimum(Some(0)),
+                        ))
+                        .description(Some(
+                            "Seconds to wait before trying again, when known (the same as \
+                             `error.retry_after_secs`)",
+                        ))
+                        .build(),
+                );
+            }
+            (status.to_string(), response.build().into())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn doc() -> Value {
+        serde_json::from_str(document()).unwrap()
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_the_five_public_routes() {
+        let doc = doc();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        for p in [
+            "/api/chat",
+            "/api/chat/stream",
+            "/api/clients/{client_id}",
+            "/healthz",
+            "/readyz",
+        ] {
+            assert!(paths.contains(&p), "{p} missing from {paths:?}");
+        }
+    }
+
+    #[test]
+    fn every_error_a_turn_can_end_in_is_documented_under_its_status() {
+        let doc = doc();
+        let responses = &doc["paths"]["/api/chat"]["post"]["responses"];
+        for e in AppError::samples() {
+            if matches!(
+                e,
+                AppError::NotFound | AppError::MethodNotAllowed | AppError::Internal
+            ) {
+                continue;
+            }
+            let status = e.status().as_u16().to_string();
+            let codes = &responses[&status]["content"]["application/json"]["schema"]["allOf"][1]["properties"]
+                ["error"]["properties"]["code"]["enum"];
+            assert!(
+                codes.as_array().unwrap().contains(&Value::from(e.code())),
+                "{} not under {status}",
+                e.code()
+            );
+        }
+        assert!(responses["429"]["headers"]["Retry-After"].is_object());
+        assert!(responses.get("500").is_none(), "nothing answers 500");
+    }
+
+    #[test]
+    fn every_code_the_proxy_answers_is_in_the_published_list() {
+        for e in AppError::samples() {
+            assert!(
+                protocol::codes::ERRORS.contains(&e.code()),
+                "{} is not in protocol::codes::ERRORS",
+                e.code()
+            );
+        }
+    }
+
+    #[test]
+    fn the_stream_documents_one_frame_per_event_type() {
+        let doc = doc();
+        let frames = doc["components"]["schemas"]["SseEvent"]["oneOf"]
+            .as_array()
+            .unwrap();
+        let named: Vec<&str> = frames
+            .iter()
+            .map(|f| f["properties"]["event"]["enum"][0].as_str().unwrap())
+            .collect();
+        assert_eq!(named, StreamEvent::NAMES);
+        // The data's own `type` tags: the same names, so an event and its data cannot disagree.
+        let variants = doc["components"]["schemas"]["StreamEvent"]["oneOf"]
+            .as_array()
+            .unwrap();
+        let tags: Vec<&str> = variants
+            .iter()
+            .map(|v| v["properties"]["type"]["enum"][0].as_str().unwrap())
+            .collect();
+        assert_eq!(tags, StreamEvent::NAMES);
+        let stream = &doc["paths"]["/api/chat/stream"]["post"]["responses"]["200"]["content"];
+        assert_eq!(
+            stream["text/event-stream"]["schema"]["$ref"],
+            "#/components/schemas/SseEvent"
+        );
+    }
+
+    #[test]
+    fn the_chat_routes_name_the_headers_a_page_sends() {
+        let doc = doc();
+        for path in ["/api/chat", "/api/chat/stream"] {
+            let params = doc["paths"][path]["post"]["parameters"].as_array().unwrap();
+            let headers: Vec<&str> = params
+                .iter()
+                .filter(|p| p["in"] == "header")
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(headers, ["Origin", "X-Widget-Session"], "{path}");
+            for p in params {
+                assert_eq!(p["required"], false, "{path} {}", p["name"]);
+                assert_eq!(p["schema"]["type"], "string", "a header is never null");
+            }
+        }
+        let body = &doc["components"]["schemas"]["ChatRequest"];
+        assert_eq!(
+            body["additionalProperties"], false,
+            "unknown fields are refused"
+        );
+    }
+}
