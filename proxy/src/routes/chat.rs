@@ -34,13 +34,13 @@ use crate::upstream::{Reply, ReplyEvent, ReplyStream, Turn};
     post, path = "/api/chat", tag = "chat",
     summary = "One turn, answered as one JSON reply (with the whole reply's speech)",
     params(
-        ("Origin" = Option<String>, Header, nullable = false, description = super::openapi::ORIGIN_DOC),
-        ("X-Widget-Session" = Option<String>, Header, nullable = false, description = super::openapi::SESSION_DOC),
+        ("Origin" = Option<String>, Header, nullable = false, description = super::contract::ORIGIN_DOC),
+        ("X-Widget-Session" = Option<String>, Header, nullable = false, description = super::contract::SESSION_DOC),
     ),
     request_body = ChatRequest,
     responses(
         (status = 200, description = "The reply", body = ChatResponse),
-        super::openapi::TurnErrors,
+        super::contract::TurnErrors,
     ),
 )]
 pub async fn chat(
@@ -79,15 +79,15 @@ pub async fn chat(
         fails before its first event, is a plain HTTP error. Once streaming, a failure is an \
         `error` event, and text already sent stays valid.",
     params(
-        ("Origin" = Option<String>, Header, nullable = false, description = super::openapi::ORIGIN_DOC),
-        ("X-Widget-Session" = Option<String>, Header, nullable = false, description = super::openapi::SESSION_DOC),
+        ("Origin" = Option<String>, Header, nullable = false, description = super::contract::ORIGIN_DOC),
+        ("X-Widget-Session" = Option<String>, Header, nullable = false, description = super::contract::SESSION_DOC),
     ),
     request_body = ChatRequest,
     responses(
         (status = 200, description = "The reply as it is written: `delta`, `audio`, \
             `audio_error`, then `done` or `error`",
-            content_type = "text/event-stream", body = super::openapi::SseEvent),
-        super::openapi::TurnErrors,
+            content_type = "text/event-stream", body = super::contract::SseEvent),
+        super::contract::TurnErrors,
     ),
 )]
 pub async fn chat_stream(

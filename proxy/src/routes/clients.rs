@@ -22,7 +22,7 @@ use crate::session;
     ),
     responses(
         (status = 200, description = "The site's settings", body = ClientInfo),
-        super::openapi::ClientErrors,
+        super::contract::ClientErrors,
     ),
 )]
 pub async fn get_client(

@@ -4,6 +4,7 @@ mod admission;
 mod assets;
 mod chat;
 mod clients;
+mod contract;
 mod embedded;
 mod health;
 mod openapi;
