@@ -1,7 +1,7 @@
 //! The published API contract: `/openapi.json` as served, and the answers a fuzzer cannot
 //! reach through it (scripts/api-fuzz runs schemathesis for the rest).
 
-use crate::helpers::spawn_app;
+use crate::helpers::{ask, body_json, spawn_app};
 
 #[tokio::test]
 async fn the_openapi_document_is_served_as_json_to_any_origin() {
@@ -16,26 +16,13 @@ async fn the_openapi_document_is_served_as_json_to_any_origin() {
     assert!(doc["paths"]["/api/chat/stream"]["post"].is_object());
 }
 
-/// A real answer of each route matches what the document says of it: the names the schema
+/// A real `/api/chat` reply matches what the document says of it: the names the schema
 /// requires are there, and nothing it does not list (`additionalProperties` aside).
 #[tokio::test]
 async fn a_real_reply_carries_every_field_the_document_requires() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app
-        .http
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let reply: serde_json::Value = app
-        .chat(crate::helpers::ask("Hello"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc = body_json(app.http.get(app.url("/openapi.json")).send().await.unwrap()).await;
+    let reply = body_json(app.chat(ask("Hello")).await).await;
     let schema = &doc["components"]["schemas"]["ChatResponse"];
     for field in schema["required"].as_array().unwrap() {
         let field = field.as_str().unwrap();
