@@ -39,7 +39,17 @@ use crate::upstream::{Reply, ReplyEvent, ReplyStream, Turn};
     ),
     request_body = ChatRequest,
     responses(
-        (status = 200, description = "The reply", body = ChatResponse),
+        (status = 200, description = "The reply", body = ChatResponse,
+            links(("continue" = (
+                operation_id = "chat",
+                description = "The next turn of this conversation (same site, Origin and session)",
+                parameters(("header.X-Widget-Session" = "$request.header.X-Widget-Session")),
+                request_body = json!({
+                    "client_id": "$request.body#/client_id",
+                    "message": "And then?",
+                    "previous_response_id": "$response.body#/response_id",
+                }),
+            )))),
         super::contract::TurnErrors,
     ),
 )]

@@ -21,7 +21,14 @@ use crate::session;
             earlier visit: its session (and so its conversations) is kept"),
     ),
     responses(
-        (status = 200, description = "The site's settings", body = ClientInfo),
+        (status = 200, description = "The site's settings", body = ClientInfo,
+            links(("chat_in_session" = (
+                operation_id = "chat",
+                description = "A first turn on this site, in the session just issued (send the \
+                    same Origin)",
+                parameters(("header.X-Widget-Session" = "$response.body#/session_token")),
+                request_body = json!({"client_id": "$request.path.client_id", "message": "Hello"}),
+            )))),
         super::contract::ClientErrors,
     ),
 )]

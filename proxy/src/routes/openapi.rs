@@ -172,6 +172,17 @@ mod tests {
                 assert_eq!(p["schema"]["type"], "string", "a header is never null");
             }
         }
+        // The stateful fuzzer follows these: a session into a turn, a reply into the next turn.
+        let link = &doc["paths"]["/api/chat"]["post"]["responses"]["200"]["links"]["continue"];
+        assert_eq!(
+            link["requestBody"]["previous_response_id"],
+            "$response.body#/response_id"
+        );
+        let link = &doc["paths"]["/api/clients/{client_id}"]["get"]["responses"]["200"]["links"];
+        assert_eq!(
+            link["chat_in_session"]["parameters"]["header.X-Widget-Session"],
+            "$response.body#/session_token"
+        );
         let body = &doc["components"]["schemas"]["ChatRequest"];
         assert_eq!(
             body["additionalProperties"], false,
