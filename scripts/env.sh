@@ -12,3 +12,5 @@ TRUNK_VERSION=0.21.14
 # The wasm-bindgen CLI must be exactly the library version in Cargo.lock.
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$ROOT/Cargo.lock")"
 export TRUNK_VERSION WASM_BINDGEN_VERSION
+# schemathesis and openapi-spec-validator (.ci/install api-test), shared by every checkout.
+export API_TEST_VENV="${API_TEST_VENV:-$HOME/.cache/grok-widget/api-test-venv}"

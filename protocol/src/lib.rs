@@ -6,6 +6,13 @@
 //!
 //! Field names of [`ChatRequest`] and [`ChatResponse`] are what existing widgets already send and
 //! read; keep them.
+//!
+//! With the `openapi` feature (the proxy turns it on, the widget never does) every type also
+//! derives its OpenAPI schema, from which the proxy writes `/openapi.json`: the published
+//! contract is these types, so it cannot drift from them.
+
+#[cfg(feature = "openapi")]
+mod openapi;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,11 +21,20 @@ use serde::{Deserialize, Serialize};
 /// Unknown fields are rejected: a visitor must not be able to smuggle `model`, `tools` or
 /// `instructions` past the proxy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"client_id": "demo", "message": "Hello"})))]
 #[serde(deny_unknown_fields)]
 pub struct ChatRequest {
+    /// The site's id: `data-client-id` of the script tag.
     pub client_id: String,
+    /// What the visitor typed or said: not blank, at most the site's `max_message_chars`
+    /// characters (4,000 unless configured) and `max_input_tokens` tokens.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub message: String,
+    /// Continues a conversation: the `response_id` of its last reply, as this proxy handed it
+    /// out to this site (and session).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9._-]{1,128}$"))]
     pub previous_response_id: Option<String>,
     /// One of the client's allowed voices; the client's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,19 +43,22 @@ pub struct ChatRequest {
 
 /// `POST /api/chat` answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatResponse {
     pub response: String,
     pub response_id: String,
     /// `data:audio/wav;base64,...` of the whole reply, or `null` when speech is off or failed.
     pub audio_url: Option<String>,
     pub usage: Usage,
-    /// Why `audio_url` is `null` although the client has voice on (see [`codes`]).
+    /// Why `audio_url` is `null` although the client has voice on, one of [`codes::SPEECH`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = openapi::speech_code))]
     pub tts_error: Option<String>,
 }
 
 /// Token usage of one reply, as the widget and site analytics see it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Usage {
     pub input_tokens: u64,
     pub output_tokens: u64,
@@ -53,6 +72,7 @@ pub struct Usage {
 
 /// `GET /api/clients/{client_id}`: the public part of a site's configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientInfo {
     pub client_id: String,
     pub title: String,
@@ -79,13 +99,16 @@ pub struct ClientInfo {
 
 /// The one error body every `/api/*` route answers with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
-    /// Stable machine-readable code, one of [`codes`].
+    /// Stable machine-readable code, one of [`codes::ERRORS`].
+    #[cfg_attr(feature = "openapi", schema(schema_with = openapi::error_code))]
     pub code: String,
     /// A sentence a visitor can read.
     pub message: String,
@@ -97,6 +120,7 @@ pub struct ErrorDetail {
 /// Events of `POST /api/chat/stream`. Each is sent as one SSE frame whose `event:` line is
 /// [`StreamEvent::name`] and whose `data:` line is this enum as JSON (tagged by `type`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamEvent {
     /// A piece of reply text, relayed as soon as it arrives.
@@ -111,15 +135,23 @@ pub enum StreamEvent {
     AudioError {
         index: u32,
         text: String,
+        #[cfg_attr(feature = "openapi", schema(schema_with = openapi::speech_code))]
         code: String,
     },
     /// The reply is complete.
     Done { response_id: String, usage: Usage },
     /// The turn failed; text already sent stays valid.
-    Error { code: String, message: String },
+    Error {
+        #[cfg_attr(feature = "openapi", schema(schema_with = openapi::error_code))]
+        code: String,
+        message: String,
+    },
 }
 
 impl StreamEvent {
+    /// Every [`StreamEvent::name`], in the order of the variants.
+    pub const NAMES: &'static [&'static str] = &["delta", "audio", "audio_error", "done", "error"];
+
     /// The SSE `event:` name of this event.
     pub fn name(&self) -> &'static str {
         match self {
@@ -137,6 +169,7 @@ pub mod codes {
     pub const BAD_REQUEST: &str = "bad_request";
     pub const UNKNOWN_CLIENT: &str = "unknown_client";
     pub const NOT_FOUND: &str = "not_found";
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
     pub const INVALID_REQUEST: &str = "invalid_request";
@@ -155,6 +188,31 @@ pub mod codes {
     pub const TTS_TIMEOUT: &str = "tts_timeout";
     pub const TTS_UNAVAILABLE: &str = "tts_unavailable";
     pub const TTS_TOO_LONG: &str = "tts_too_long";
+
+    /// Every code of [`super::ErrorDetail::code`] and [`super::StreamEvent::Error`].
+    pub const ERRORS: &[&str] = &[
+        BAD_REQUEST,
+        UNKNOWN_CLIENT,
+        NOT_FOUND,
+        METHOD_NOT_ALLOWED,
+        PAYLOAD_TOO_LARGE,
+        UNSUPPORTED_MEDIA_TYPE,
+        INVALID_REQUEST,
+        ORIGIN_NOT_ALLOWED,
+        RATE_LIMITED,
+        BUDGET_EXHAUSTED,
+        CONVERSATION_TOO_LONG,
+        SESSION_INVALID,
+        UNAVAILABLE,
+        CONVERSATION_NOT_FOUND,
+        UPSTREAM_ERROR,
+        UPSTREAM_UNAVAILABLE,
+        UPSTREAM_TIMEOUT,
+        INTERNAL,
+    ];
+
+    /// Every code of `tts_error` and [`super::StreamEvent::AudioError`].
+    pub const SPEECH: &[&str] = &[TTS_FAILED, TTS_TIMEOUT, TTS_UNAVAILABLE, TTS_TOO_LONG];
 }
 
 #[cfg(test)]
@@ -192,6 +250,44 @@ mod tests {
         assert_eq!(ev.name(), "audio_error");
         let back: StreamEvent = serde_json::from_value(json).unwrap();
         assert_eq!(back, ev);
+    }
+
+    #[test]
+    fn every_stream_event_name_is_listed_in_order() {
+        let usage = Usage::default();
+        let all = [
+            StreamEvent::Delta { text: "Hi".into() },
+            StreamEvent::Audio {
+                index: 0,
+                text: "Hi.".into(),
+                audio_url: "data:audio/wav;base64,".into(),
+            },
+            StreamEvent::AudioError {
+                index: 0,
+                text: "Hi.".into(),
+                code: codes::TTS_FAILED.into(),
+            },
+            StreamEvent::Done {
+                response_id: "r1".into(),
+                usage,
+            },
+            StreamEvent::Error {
+                code: codes::UPSTREAM_ERROR.into(),
+                message: "failed".into(),
+            },
+        ];
+        let names: Vec<&str> = all.iter().map(StreamEvent::name).collect();
+        assert_eq!(names, StreamEvent::NAMES);
+    }
+
+    #[test]
+    fn error_and_speech_codes_are_apart_and_unique() {
+        let mut all: Vec<&str> = codes::ERRORS.iter().chain(codes::SPEECH).copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), codes::ERRORS.len() + codes::SPEECH.len());
+        assert!(codes::SPEECH.iter().all(|c| c.starts_with("tts_")));
+        assert!(!codes::ERRORS.iter().any(|c| c.starts_with("tts_")));
     }
 
     #[test]

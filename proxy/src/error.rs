@@ -5,8 +5,8 @@
 //! text.
 
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use protocol::{ErrorBody, ErrorDetail, codes};
@@ -19,6 +19,8 @@ pub enum AppError {
     UnknownClient(String),
     #[error("not found")]
     NotFound,
+    #[error("this address does not take that method; the Allow header lists the ones it takes")]
+    MethodNotAllowed,
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -63,6 +65,7 @@ impl AppError {
             AppError::UnknownClient(_) | AppError::NotFound | AppError::ConversationNotFound => {
                 StatusCode::NOT_FOUND
             }
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::InvalidRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -87,6 +90,7 @@ impl AppError {
         match self {
             AppError::UnknownClient(_) => codes::UNKNOWN_CLIENT,
             AppError::NotFound => codes::NOT_FOUND,
+            AppError::MethodNotAllowed => codes::METHOD_NOT_ALLOWED,
             AppError::BadRequest(_) | AppError::BodyTimeout => codes::BAD_REQUEST,
             AppError::InvalidRequest(_) => codes::INVALID_REQUEST,
             AppError::PayloadTooLarge | AppError::MessageTooLong(_) => codes::PAYLOAD_TOO_LARGE,
@@ -112,6 +116,66 @@ impl AppError {
             AppError::LimitsUnavailable | AppError::Overloaded => Some(5),
             _ => None,
         }
+    }
+
+    /// One of every variant, for the OpenAPI document and tests. A new variant does not
+    /// compile until it is added to the match below, and so, alongside it, here.
+    pub fn samples() -> Vec<AppError> {
+        let all = vec![
+            AppError::UnknownClient("demo".into()),
+            AppError::NotFound,
+            AppError::MethodNotAllowed,
+            AppError::BadRequest("the request body is not valid JSON".into()),
+            AppError::InvalidRequest("the message is empty".into()),
+            AppError::PayloadTooLarge,
+            AppError::BodyTimeout,
+            AppError::MessageTooLong(
+                "the message is 4800 characters long; the limit is 4000".into(),
+            ),
+            AppError::UnsupportedMediaType,
+            AppError::OriginNotAllowed,
+            AppError::RateLimited {
+                retry_after_secs: Some(12),
+            },
+            AppError::ConversationNotFound,
+            AppError::BudgetExhausted,
+            AppError::LimitsUnavailable,
+            AppError::ConversationTooLong,
+            AppError::SessionInvalid,
+            AppError::Overloaded,
+            AppError::Upstream,
+            AppError::UpstreamUnavailable {
+                retry_after_secs: Some(30),
+            },
+            AppError::UpstreamTimeout,
+            AppError::Internal,
+        ];
+        for e in &all {
+            match e {
+                AppError::UnknownClient(_)
+                | AppError::NotFound
+                | AppError::MethodNotAllowed
+                | AppError::BadRequest(_)
+                | AppError::InvalidRequest(_)
+                | AppError::PayloadTooLarge
+                | AppError::BodyTimeout
+                | AppError::MessageTooLong(_)
+                | AppError::UnsupportedMediaType
+                | AppError::OriginNotAllowed
+                | AppError::RateLimited { .. }
+                | AppError::ConversationNotFound
+                | AppError::BudgetExhausted
+                | AppError::LimitsUnavailable
+                | AppError::ConversationTooLong
+                | AppError::SessionInvalid
+                | AppError::Overloaded
+                | AppError::Upstream
+                | AppError::UpstreamUnavailable { .. }
+                | AppError::UpstreamTimeout
+                | AppError::Internal => {}
+            }
+        }
+        all
     }
 
     /// The body every error answers with; also used for SSE `error` events.
@@ -208,6 +272,28 @@ fn has_json_content_type(headers: &HeaderMap) -> bool {
         .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// `axum::extract::Path`, but a path segment that cannot be read (percent-encoded bytes that are
+/// not UTF-8) answers with [`AppError`]'s body, not axum's plain-text 400.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, AppError> {
+        let axum::extract::Path(value) = axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|e: PathRejection| {
+                // axum's text names the segment and the problem, never more of the request.
+                AppError::BadRequest(format!("the address is not valid: {}", e.body_text()))
+            })?;
+        Ok(Path(value))
+    }
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {

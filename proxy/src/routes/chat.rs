@@ -30,6 +30,29 @@ use crate::speech::sentences::speakable;
 use crate::speech::{SpeechPipeline, SpeechPlan};
 use crate::upstream::{Reply, ReplyEvent, ReplyStream, Turn};
 
+#[utoipa::path(
+    post, path = "/api/chat", tag = "chat",
+    summary = "One turn, answered as one JSON reply (with the whole reply's speech)",
+    params(
+        ("Origin" = Option<String>, Header, nullable = false, description = super::contract::ORIGIN_DOC),
+        ("X-Widget-Session" = Option<String>, Header, nullable = false, description = super::contract::SESSION_DOC),
+    ),
+    request_body = ChatRequest,
+    responses(
+        (status = 200, description = "The reply", body = ChatResponse,
+            links(("continue" = (
+                operation_id = "chat",
+                description = "The next turn of this conversation (same site, Origin and session)",
+                parameters(("header.X-Widget-Session" = "$request.header.X-Widget-Session")),
+                request_body = json!({
+                    "client_id": "$request.body#/client_id",
+                    "message": "And then?",
+                    "previous_response_id": "$response.body#/response_id",
+                }),
+            )))),
+        super::contract::TurnErrors,
+    ),
+)]
 pub async fn chat(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -59,6 +82,24 @@ pub async fn chat(
     }))
 }
 
+#[utoipa::path(
+    post, path = "/api/chat/stream", tag = "chat",
+    summary = "One turn, streamed as server-sent events while the reply is written",
+    description = "Every check happens before the stream starts: a turn refused, or one that \
+        fails before its first event, is a plain HTTP error. Once streaming, a failure is an \
+        `error` event, and text already sent stays valid.",
+    params(
+        ("Origin" = Option<String>, Header, nullable = false, description = super::contract::ORIGIN_DOC),
+        ("X-Widget-Session" = Option<String>, Header, nullable = false, description = super::contract::SESSION_DOC),
+    ),
+    request_body = ChatRequest,
+    responses(
+        (status = 200, description = "The reply as it is written: `delta`, `audio`, \
+            `audio_error`, then `done` or `error`",
+            content_type = "text/event-stream", body = super::contract::SseEvent),
+        super::contract::TurnErrors,
+    ),
+)]
 pub async fn chat_stream(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

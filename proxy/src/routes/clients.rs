@@ -1,14 +1,37 @@
 //! `GET /api/clients/{client_id}`: the public part of a site's configuration, and a session
 //! token when the site uses them.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use protocol::ClientInfo;
 
 use super::{AppState, refuse_origin};
-use crate::error::{AppError, Json};
+use crate::error::{AppError, Json, Path};
 use crate::session;
 
+#[utoipa::path(
+    get, path = "/api/clients/{client_id}", tag = "site",
+    summary = "A site's public settings, and a session token when the site uses them",
+    params(
+        ("client_id" = String, Path, description = "The site's id: `data-client-id` of the script tag"),
+        ("Origin" = Option<String>, Header, nullable = false, description = "The page's origin; when present it \
+            must be one of the client's `allowed_origins` (browsers leave it off same-origin \
+            GETs). The session token is bound to it."),
+        ("X-Widget-Session" = Option<String>, Header, nullable = false, description = "A still-valid token from an \
+            earlier visit: its session (and so its conversations) is kept"),
+    ),
+    responses(
+        (status = 200, description = "The site's settings", body = ClientInfo,
+            links(("chat_in_session" = (
+                operation_id = "chat",
+                description = "A first turn on this site, in the session just issued (send the \
+                    same Origin)",
+                parameters(("header.X-Widget-Session" = "$response.body#/session_token")),
+                request_body = json!({"client_id": "$request.path.client_id", "message": "Hello"}),
+            )))),
+        super::contract::ClientErrors,
+    ),
+)]
 pub async fn get_client(
     State(state): State<AppState>,
     Path(client_id): Path<String>,

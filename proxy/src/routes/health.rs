@@ -8,22 +8,76 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::AppState;
 use crate::error::Json;
 
-pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "status": "ok", "demo_mode": state.config.demo_mode }))
+/// `GET /healthz`: the process is up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(pattern = "^ok$")]
+    pub status: &'static str,
+    /// The proxy answers from the bundled fake x.ai, not Grok.
+    pub demo_mode: bool,
 }
 
+/// `GET /readyz` when the proxy can serve turns.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ready {
+    /// Always `ready`.
+    #[schema(pattern = "^ready$")]
+    pub status: &'static str,
+    /// Limits and conversations are shared through Redis (and it answers).
+    pub redis: bool,
+}
+
+/// `GET /readyz` when it cannot: the load balancer should send visitors elsewhere.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotReady {
+    /// Always `not_ready`.
+    #[schema(pattern = "^not_ready$")]
+    pub status: &'static str,
+    /// What is missing, for the operator.
+    pub reason: String,
+}
+
+#[utoipa::path(
+    get, path = "/healthz", tag = "health",
+    summary = "Whether the process is up (it never calls x.ai)",
+    responses((status = 200, description = "Up", body = Health)),
+)]
+pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        demo_mode: state.config.demo_mode,
+    })
+}
+
+#[utoipa::path(
+    get, path = "/readyz", tag = "health",
+    summary = "Whether the proxy can serve turns (Redis reachable when configured)",
+    responses(
+        (status = 200, description = "Ready", body = Ready),
+        (status = 503, description = "Not ready: Redis does not answer", body = NotReady),
+    ),
+)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let redis = state.config.redis_url.is_some();
     match state.limits.store().ping().await {
-        Ok(()) => Json(json!({ "status": "ready", "redis": redis })).into_response(),
+        Ok(()) => Json(Ready {
+            status: "ready",
+            redis,
+        })
+        .into_response(),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "not_ready", "reason": "redis is unreachable" })),
+            Json(NotReady {
+                status: "not_ready",
+                reason: "redis is unreachable".into(),
+            }),
         )
             .into_response(),
     }

@@ -4,8 +4,10 @@ mod admission;
 mod assets;
 mod chat;
 mod clients;
+mod contract;
 mod embedded;
 mod health;
+mod openapi;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,6 +33,7 @@ use crate::upstream::chat::ChatService;
 
 pub use assets::{Bundle, WidgetAssets};
 pub use health::metrics_router;
+pub use openapi::document as openapi_document;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -91,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/chat", post(chat::chat))
         .route("/chat/stream", post(chat::chat_stream))
         .fallback(|| async { AppError::NotFound })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -101,11 +105,14 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/openapi.json", get(openapi::openapi_json))
         .nest("/api", api)
         .merge(assets::router(&state));
     if state.config.admin_listen.is_none() {
         app = app.route("/metrics", get(health::metrics_local_only));
     }
+    // Outside /api too: a wrong method is told with the same body (and axum's Allow header).
+    app = app.method_not_allowed_fallback(|| async { AppError::MethodNotAllowed });
     app.layer(middleware::from_fn(http_metrics))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {

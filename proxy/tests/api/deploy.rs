@@ -226,9 +226,12 @@ async fn the_readme_smallest_config_serves_a_page_on_another_port() {
     let widget = dir.path().join("widget-dist");
     std::fs::create_dir(&widget).unwrap();
     crate::helpers::write_fake_bundle(&widget);
-    let config = block.replace("https://shop.example", &page_origin).replace(
-        "/opt/widget-proxy/widget-dist",
-        &widget.display().to_string(),
+    // This test binary embeds no widget (release packages do): point it at one, as a
+    // developer would.
+    let config = format!(
+        "widget_dir = \"{}\"\n{}",
+        widget.display(),
+        block.replace("https://shop.example", &page_origin)
     );
     let cfg = dir.path().join("proxy.toml");
     std::fs::write(&cfg, config).unwrap();

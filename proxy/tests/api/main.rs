@@ -5,6 +5,7 @@ mod attacks;
 mod binary;
 mod chat;
 mod clients;
+mod contract;
 mod deploy;
 mod first_hour;
 mod fuzz;
