@@ -62,8 +62,19 @@ test('Escape closes the panel and gives focus back to the launcher', async () =>
 
 test('host-page API calls made before the widget loaded are replayed', async () => {
   const { page, context } = await openPage(stack);
+  // Hold the app (glue and wasm) back until the page has made its call: on a page this small
+  // the app can otherwise be up before the test gets to call anything.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await context.route(/\/widget\/[^?]*\.(js|wasm)(\?|$)/, async (route) => { await held; await route.continue(); });
   await page.goto(stack.hostOrigin + '/queued.html', { waitUntil: 'domcontentloaded' });
-  await page.evaluate(() => window.GrokWidget.open());
+  await page.waitForFunction(() => window.GrokWidget, null, { polling: 'raf' });
+  const early = await page.evaluate(() => {
+    window.GrokWidget.open();
+    return !document.querySelector('grok-chat-widget');
+  });
+  assert.ok(early, 'open() was called before the widget was up');
+  release();
   await page.getByRole('dialog', { name: 'Test Chat' }).waitFor();
   assert.deepEqual(await page.evaluate(() => window.__events), ['opened']);
   await context.close();
