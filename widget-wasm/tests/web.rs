@@ -380,6 +380,9 @@ fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
         default_voice: "eve".into(),
         stt_language: "fr-FR".into(),
         demo_mode: true,
+        images: true,
+        max_images: 3,
+        max_image_bytes: 1_000_000,
         session_token: Some("v1.abc".into()),
     };
     let json = serde_json::to_string(&sent).unwrap();
@@ -395,6 +398,9 @@ fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
             voices: vec!["eve".into(), "leo".into()],
             stt_language: Some("fr-FR".into()),
             demo_mode: true,
+            images: true,
+            max_images: 3,
+            max_image_bytes: 1_000_000,
             session_token: Some("v1.abc".into()),
         }
     );

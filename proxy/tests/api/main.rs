@@ -11,6 +11,7 @@ mod fuzz;
 mod hardening;
 mod health;
 mod helpers;
+mod images;
 mod providers;
 mod redis;
 mod secrets;
