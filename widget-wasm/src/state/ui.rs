@@ -215,6 +215,11 @@ impl UiState {
         chat.set_session_token(info.session_token);
         chat.stt_language.set_value(info.stt_language);
         chat.server_voice.set_value(info.server_voice);
+        chat.image_policy.set(super::ImagePolicy {
+            allowed: info.images && info.max_images > 0 && info.max_image_bytes > 0,
+            max_images: info.max_images as usize,
+            max_bytes: info.max_image_bytes as usize,
+        });
         chat.set_voices(info.voices);
         let (own_title, own_accent) = self
             .settings
