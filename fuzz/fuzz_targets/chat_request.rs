@@ -99,6 +99,9 @@ fn expected_error(req: &ChatRequest, body: &[u8]) -> Option<&'static str> {
     };
     if req.client_id != "demo" {
         Some(codes::UNKNOWN_CLIENT)
+    } else if !req.images.is_empty() {
+        // This client takes no images (the `images` target fuzzes one that does).
+        Some(codes::INVALID_REQUEST)
     } else if message.chars().count() > MAX_MESSAGE_CHARS {
         Some(codes::PAYLOAD_TOO_LARGE)
     } else if message.is_empty()
