@@ -8,22 +8,20 @@
 //! `POST /api/chat`, never a 5xx, and x.ai is not called.
 #![no_main]
 
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::{Arc, OnceLock};
+#[path = "../common/app.rs"]
+mod app;
 
-use axum::Router;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use fake_xai::{FakeConfig, FakeXai};
+use app::Harness;
 use libfuzzer_sys::fuzz_target;
-use proxy::config::{Config, EnvOverrides, RawConfig};
 use proxy::images::{self, ImageError, ImageKind, ImageLimits};
-use proxy::routes::{AppState, router};
-use tokio::runtime::Runtime;
 use tower::ServiceExt;
 
 const KEY: &str = "xai-FUZZ-CANARY-0c4e8a2f6b1d93";
@@ -47,38 +45,9 @@ rate_per_ip = 1000000
 rate_per_client = 1000000
 "##;
 
-struct Harness {
-    rt: Runtime,
-    app: Router,
-    fake: FakeXai,
-}
-
 fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
-    HARNESS.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
-        let (app, fake) = rt.block_on(async {
-            let fake = FakeXai::start(FakeConfig {
-                api_key: KEY.into(),
-                ..FakeConfig::default()
-            })
-            .await
-            .expect("the fake x.ai starts");
-            let raw: RawConfig = toml::from_str(CONFIG).expect("the harness config parses");
-            let env = EnvOverrides {
-                api_key: Some(KEY.into()),
-                base_url: Some(fake.base_url()),
-                ..EnvOverrides::default()
-            };
-            let config = Config::from_raw(raw, &env, Path::new(".")).expect("a valid config");
-            let state = AppState::new(Arc::new(config)).expect("the app state builds");
-            (router(state), fake)
-        });
-        Harness { rt, app, fake }
-    })
+    HARNESS.get_or_init(|| app::start(CONFIG, KEY))
 }
 
 /// What the proxy must answer for an image the checks refuse.

@@ -3,10 +3,9 @@
 
 use leptos::prelude::*;
 
+use super::thumbnails;
 use crate::browser::image::{ACCEPTED, files_of};
-use crate::state::wording::{
-    ATTACH_IMAGE, ATTACHED_IMAGES, PREPARING_IMAGE, attached_image, remove_image,
-};
+use crate::state::wording::{ATTACH_IMAGE, ATTACHED_IMAGES, PREPARING_IMAGE};
 use crate::state::{MAX_CHARS, thousands};
 use crate::state::{Mic, UiState};
 
@@ -20,7 +19,15 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
     };
     let file_input = NodeRef::<leptos::html::Input>::new();
     let attach_button = NodeRef::<leptos::html::Button>::new();
-    let images_on = move || chat.image_policy.with(|p| p.allowed);
+    let images_on = move || chat.images_allowed.get();
+    let attached = NodeRef::<leptos::html::Ul>::new();
+    Effect::new(move |_| {
+        chat.attachments.with(|list| {
+            if let Some(ul) = attached.get() {
+                thumbnails::attachments(&ul, list);
+            }
+        });
+    });
     let nothing_to_send =
         move || chat.draft.with(|d| d.trim().is_empty()) && chat.attachments.with(Vec::is_empty);
     let mic = ui.mic;
@@ -36,7 +43,19 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             {move || chat.queued.get().map(|q| view! {
                 <p class="gw-queued" role="status">"Will send after this reply: " {q}</p>
             })}
-            <Attachments attach_button=attach_button />
+            // Drawn by `thumbnails`; a click on a remove button is read here, and the keyboard
+            // goes back to the attach button.
+            <ul
+                class="gw-attachments"
+                aria-label=ATTACHED_IMAGES
+                node_ref=attached
+                on:click=move |ev| if let Some(id) = thumbnails::removed(&ev) {
+                    chat.remove_attachment(id);
+                    if let Some(b) = attach_button.get_untracked() {
+                        let _ = b.focus();
+                    }
+                }
+            ></ul>
             {move || images_on().then(|| view! {
                 // Picked from files, or on a phone taken with the camera (the picker offers it
                 // for image types); hidden, the button opens it.
@@ -121,51 +140,9 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             </button>
             {move || count().map(|c| view! { <p class="gw-count" id="gw-count">{c}</p> })}
             {move || why().map(|w| view! { <p class="gw-hint" id="gw-mic-why" role="status">{w}</p> })}
-            {move || (chat.preparing.get() > 0).then(|| view! { <p class="gw-hint" role="status">{PREPARING_IMAGE}</p> })}
+            {move || chat.attachments.with(|l| l.iter().any(|a| a.data_url.is_empty())).then(|| view! { <p class="gw-hint" role="status">{PREPARING_IMAGE}</p> })}
             {move || chat.attach_note.get().map(|n| view! { <p class="gw-hint gw-attach-note" role="alert">{n}</p> })}
             <p class="gw-fine">"AI assistant · answers may be wrong"</p>
         </form>
-    }
-}
-
-/// The attached images, each with its remove button; removing one puts the keyboard back on
-/// the attach button.
-#[component]
-fn Attachments(attach_button: NodeRef<leptos::html::Button>) -> impl IntoView {
-    let chat = expect_context::<UiState>().chat;
-    move || {
-        let list = chat.attachments.get();
-        let n = list.len();
-        (n > 0).then(|| {
-            let items = list
-                .into_iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    let id = a.id;
-                    view! {
-                        <li class="gw-attachment">
-                            <img src=a.thumb alt=attached_image(i + 1, n) />
-                            <button
-                                type="button"
-                                class="gw-remove"
-                                aria-label=remove_image(i + 1)
-                                title=remove_image(i + 1)
-                                on:click=move |_| {
-                                    chat.remove_attachment(id);
-                                    if let Some(b) = attach_button.get_untracked() {
-                                        let _ = b.focus();
-                                    }
-                                }
-                            >
-                                <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" focusable="false">
-                                    <path fill="currentColor" d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4L12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z" />
-                                </svg>
-                            </button>
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! { <ul class="gw-attachments" aria-label=ATTACHED_IMAGES>{items}</ul> }
-        })
     }
 }

@@ -35,7 +35,7 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
     };
     let panel = NodeRef::<leptos::html::Section>::new();
     // Images dropped or pasted anywhere on the panel are attached (sites that take images).
-    let images_on = move || chat.image_policy.with_untracked(|p| p.allowed);
+    let images_on = move || chat.images_allowed.get_untracked();
     let dragging = RwSignal::new(false);
     let carries_files = |ev: &leptos::ev::DragEvent| {
         ev.data_transfer().is_some_and(|d| {

@@ -5,7 +5,6 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::state::UiState;
-use crate::state::wording::{IMAGE_NOT_KEPT, SENT_IMAGE};
 use crate::state::{Message, Role, Status};
 
 #[component]
@@ -112,23 +111,15 @@ fn MessageView(m: Message) -> impl IntoView {
         Status::Interrupted => "interrupted",
     };
     // Above the text: the thumbnails, or a placeholder where none was kept.
-    let images = m.images.get_value();
-    let images = (!images.is_empty()).then(|| {
-        let list = images
-            .into_iter()
-            .map(|t| {
-                if t.is_empty() {
-                    Either::Left(view! { <span class="gw-img gw-img-none" role="img" aria-label=IMAGE_NOT_KEPT>
-                        <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
-                            <path fill="currentColor" d="M4 5h16a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm1 2v9l4-4 3 3 3-4 4 5V7z" />
-                        </svg>
-                    </span> })
-                } else {
-                    Either::Right(view! { <img class="gw-img" src=t alt=SENT_IMAGE /> })
-                }
-            })
-            .collect_view();
-        view! { <div class="gw-images">{list}</div> }
+    let thumbs = m.images.get_value();
+    let images = (!thumbs.is_empty()).then(|| {
+        let div = NodeRef::<leptos::html::Div>::new();
+        Effect::new(move |_| {
+            if let Some(el) = div.get() {
+                super::thumbnails::sent(&el, &thumbs);
+            }
+        });
+        view! { <div class="gw-images" node_ref=div></div> }
     });
     view! {
         <div class=class data-status=status>

@@ -8,20 +8,11 @@ use super::Chat;
 use super::wording;
 use crate::browser::image::{self, PrepareError};
 
-/// What `GET /api/clients/{id}` said about images.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ImagePolicy {
-    pub allowed: bool,
-    pub max_images: usize,
-    /// The proxy's cap on one image file; images are prepared under it.
-    pub max_bytes: usize,
-}
-
 /// One image in the composer (or of a message being sent).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
     pub id: u64,
-    /// What is sent: `data:image/png|jpeg;base64,…`.
+    /// What is sent: `data:image/png|jpeg;base64,…`; empty while it is being prepared.
     pub data_url: String,
     /// What the composer and the transcript show.
     pub thumb: String,
@@ -31,47 +22,52 @@ impl Chat {
     /// Attaches `files` (from the file picker, a paste or a drop), as many as the site takes;
     /// says why when one cannot be attached.
     pub fn attach_files(&self, files: Vec<web_sys::File>) {
-        let policy = self.image_policy.get_untracked();
-        if !policy.allowed || files.is_empty() {
+        if !self.images_allowed.get_untracked() || files.is_empty() {
             return;
         }
+        let max_images = self.max_images.get_value() as usize;
+        let max_bytes = self.max_image_bytes.get_value() as usize;
         self.attach_note.set(None);
         for file in files {
-            let taken =
-                self.attachments.with_untracked(Vec::len) + self.preparing.get_untracked() as usize;
-            if taken >= policy.max_images {
+            if self.attachments.with_untracked(Vec::len) >= max_images {
                 self.attach_note
-                    .set(Some(wording::too_many_images(policy.max_images)));
+                    .set(Some(wording::too_many_images(max_images)));
                 break;
             }
             if !image::accepted(&file) {
                 self.attach_note.set(Some(wording::NOT_AN_IMAGE.into()));
                 continue;
             }
-            self.preparing.update(|n| *n += 1);
+            // Holds its place (and counts) while it is prepared.
+            let id = self.fresh_id();
+            self.attachments.update(|list| {
+                list.push(Attachment {
+                    id,
+                    data_url: String::new(),
+                    thumb: String::new(),
+                });
+            });
             let chat = *self;
             leptos::task::spawn_local(async move {
-                let result = image::prepare(&file, policy.max_bytes).await;
-                chat.preparing.update(|n| *n = n.saturating_sub(1));
-                match result {
+                let result = image::prepare(&file, max_bytes).await;
+                chat.attachments.update(|list| match &result {
                     Ok(p) => {
-                        let id = chat.fresh_id();
-                        chat.attachments.update(|list| {
-                            list.push(Attachment {
-                                id,
-                                data_url: p.data_url,
-                                thumb: p.thumb,
-                            });
-                        });
+                        if let Some(a) = list.iter_mut().find(|a| a.id == id) {
+                            a.data_url.clone_from(&p.data_url);
+                            a.thumb.clone_from(&p.thumb);
+                        }
                     }
-                    Err(e) => chat.attach_note.set(Some(
+                    Err(_) => list.retain(|a| a.id != id),
+                });
+                if let Err(e) = result {
+                    chat.attach_note.set(Some(
                         match e {
                             PrepareError::NotAnImage => wording::NOT_AN_IMAGE,
                             PrepareError::Unreadable => wording::UNREADABLE_IMAGE,
                             PrepareError::TooLarge => wording::IMAGE_TOO_LARGE,
                         }
                         .into(),
-                    )),
+                    ));
                 }
             });
         }

@@ -14,7 +14,7 @@ use web_sys::AbortController;
 
 use crate::browser::log;
 use crate::speech::TtsOptions;
-pub use attach::{Attachment, ImagePolicy};
+pub use attach::Attachment;
 pub use turn::dispatch_error;
 use turn::dispatch_message;
 pub use ui::{Mic, UiState};
@@ -89,12 +89,14 @@ pub struct Chat {
     pub session_token: StoredValue<Option<String>>,
     /// `ClientInfo.stt_language`.
     pub stt_language: StoredValue<Option<String>>,
-    /// Whether and how many images the site takes (`ClientInfo.images`).
-    pub image_policy: RwSignal<ImagePolicy>,
-    /// Images in the composer, to go with the next message.
+    /// The site takes images (`ClientInfo.images`), how many to a message and how large.
+    /// (Signal and value types the widget already has: each new one costs bundle size.)
+    pub images_allowed: RwSignal<bool>,
+    pub max_images: StoredValue<u64>,
+    pub max_image_bytes: StoredValue<u64>,
+    /// Images in the composer, to go with the next message; one still being prepared
+    /// (decoded and scaled) has no `data_url` yet.
     pub attachments: RwSignal<Vec<Attachment>>,
-    /// Being prepared (decoded and scaled): the composer says so.
-    pub preparing: RwSignal<u32>,
     /// Why the last image could not be attached.
     pub attach_note: RwSignal<Option<String>>,
     /// The full images of the last message sent, by its id: a retry sends them again. Held
@@ -149,9 +151,10 @@ impl Chat {
             chosen_voice: RwSignal::new(None),
             session_token: StoredValue::new(None),
             stt_language: StoredValue::new(None),
-            image_policy: RwSignal::new(ImagePolicy::default()),
+            images_allowed: RwSignal::new(false),
+            max_images: StoredValue::new(0),
+            max_image_bytes: StoredValue::new(0),
             attachments: RwSignal::new(Vec::new()),
-            preparing: RwSignal::new(0),
             attach_note: RwSignal::new(None),
             sent_images: StoredValue::new(None),
             abort: StoredValue::new_local(None),
@@ -280,7 +283,10 @@ impl Chat {
         if text.is_empty() && images.is_empty() {
             return;
         }
-        if self.busy.get_untracked() && !images.is_empty() {
+        // Images wait for the reply in progress, and for any still being prepared.
+        if !images.is_empty()
+            && (self.busy.get_untracked() || images.iter().any(|a| a.data_url.is_empty()))
+        {
             return;
         }
         let chars = text.chars().count();
