@@ -62,19 +62,18 @@ impl<'a> Content<'a> {
         if images.is_empty() {
             return Content::Text(text);
         }
-        let mut blocks: Vec<Block<'a>> = images
-            .iter()
-            .map(|i| Block::Image {
+        let blocks = super::parts_with_images(
+            text,
+            images,
+            |i| Block::Image {
                 source: ImageSource {
                     kind: "base64",
                     media_type: i.mime(),
                     data: i.base64(),
                 },
-            })
-            .collect();
-        if !text.is_empty() {
-            blocks.push(Block::Text { text });
-        }
+            },
+            |text| Block::Text { text },
+        );
         Content::Blocks(blocks)
     }
 }

@@ -117,6 +117,21 @@ impl Turn {
     }
 }
 
+/// A message with images as every API wants it: a part per image (in the order sent), then
+/// the text as the last part, none when it is empty (an image alone is a message).
+pub fn parts_with_images<'a, P>(
+    text: &'a str,
+    images: &'a [Image],
+    image: impl Fn(&'a Image) -> P,
+    text_part: impl FnOnce(&'a str) -> P,
+) -> Vec<P> {
+    let mut parts: Vec<P> = images.iter().map(image).collect();
+    if !text.is_empty() {
+        parts.push(text_part(text));
+    }
+    parts
+}
+
 /// Token counts of one reply, normalised across APIs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TokenUsage {

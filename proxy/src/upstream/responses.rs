@@ -61,16 +61,15 @@ impl<'a> Input<'a> {
         if images.is_empty() {
             return Input::Text(message);
         }
-        let mut content: Vec<InputPart<'a>> = images
-            .iter()
-            .map(|i| InputPart::InputImage {
+        let content = super::parts_with_images(
+            message,
+            images,
+            |i| InputPart::InputImage {
                 image_url: i.data_url(),
                 detail: "auto",
-            })
-            .collect();
-        if !message.is_empty() {
-            content.push(InputPart::InputText { text: message });
-        }
+            },
+            |text| InputPart::InputText { text },
+        );
         Input::Messages([InputMessage {
             role: "user",
             content,

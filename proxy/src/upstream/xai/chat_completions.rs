@@ -48,18 +48,17 @@ impl<'a> Content<'a> {
         if images.is_empty() {
             return Content::Text(text);
         }
-        let mut parts: Vec<Part<'a>> = images
-            .iter()
-            .map(|i| Part::ImageUrl {
+        let parts = crate::upstream::parts_with_images(
+            text,
+            images,
+            |i| Part::ImageUrl {
                 image_url: ImageUrl {
                     url: i.data_url(),
                     detail: "auto",
                 },
-            })
-            .collect();
-        if !text.is_empty() {
-            parts.push(Part::Text { text });
-        }
+            },
+            |text| Part::Text { text },
+        );
         Content::Parts(parts)
     }
 }
