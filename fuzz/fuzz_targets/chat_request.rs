@@ -8,20 +8,18 @@
 //! request reaches x.ai; the key never appears in a response.
 #![no_main]
 
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::{Arc, OnceLock};
+#[path = "../common/app.rs"]
+mod app;
 
-use axum::Router;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
-use fake_xai::{FakeConfig, FakeXai};
+use app::Harness;
 use libfuzzer_sys::fuzz_target;
 use protocol::{ChatRequest, ChatResponse, ErrorBody, codes};
-use proxy::config::{Config, EnvOverrides, RawConfig};
-use proxy::routes::{AppState, router};
-use tokio::runtime::Runtime;
 use tower::ServiceExt;
 
 const KEY: &str = "xai-FUZZ-CANARY-5b0d2c71e9a3f4";
@@ -47,38 +45,9 @@ rate_per_ip = 1000000
 rate_per_client = 1000000
 "##;
 
-struct Harness {
-    rt: Runtime,
-    app: Router,
-    fake: FakeXai,
-}
-
 fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
-    HARNESS.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
-        let (app, fake) = rt.block_on(async {
-            let fake = FakeXai::start(FakeConfig {
-                api_key: KEY.into(),
-                ..FakeConfig::default()
-            })
-            .await
-            .expect("the fake x.ai starts");
-            let raw: RawConfig = toml::from_str(CONFIG).expect("the harness config parses");
-            let env = EnvOverrides {
-                api_key: Some(KEY.into()),
-                base_url: Some(fake.base_url()),
-                ..EnvOverrides::default()
-            };
-            let config = Config::from_raw(raw, &env, Path::new(".")).expect("a valid config");
-            let state = AppState::new(Arc::new(config)).expect("the app state builds");
-            (router(state), fake)
-        });
-        Harness { rt, app, fake }
-    })
+    HARNESS.get_or_init(|| app::start(CONFIG, KEY))
 }
 
 /// The documented checks, in the order the proxy makes them: the error code a parsed request
@@ -99,6 +68,9 @@ fn expected_error(req: &ChatRequest, body: &[u8]) -> Option<&'static str> {
     };
     if req.client_id != "demo" {
         Some(codes::UNKNOWN_CLIENT)
+    } else if !req.images.is_empty() {
+        // This client takes no images (the `images` target fuzzes one that does).
+        Some(codes::INVALID_REQUEST)
     } else if message.chars().count() > MAX_MESSAGE_CHARS {
         Some(codes::PAYLOAD_TOO_LARGE)
     } else if message.is_empty()

@@ -39,6 +39,11 @@ pub struct ChatRequest {
     /// One of the client's allowed voices; the client's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<String>,
+    /// Images shown with the message, each a `data:image/png;base64,…` URL (PNG, JPEG, WebP or
+    /// GIF; the proxy reads the real type from the file). Only for clients whose
+    /// [`ClientInfo::images`] is true; `message` may then be empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
 }
 
 /// `POST /api/chat` answer.
@@ -92,6 +97,15 @@ pub struct ClientInfo {
     pub stt_language: String,
     /// True when the proxy talks to the built-in fake x.ai instead of Grok.
     pub demo_mode: bool,
+    /// Visitors may attach images ([`ChatRequest::images`]). Older proxies did not send it.
+    #[serde(default)]
+    pub images: bool,
+    /// Images one message may carry (0 when `images` is false).
+    #[serde(default)]
+    pub max_images: u32,
+    /// Bytes one image file may have (0 when `images` is false).
+    #[serde(default)]
+    pub max_image_bytes: u64,
     /// When the site requires sessions: send it back as `X-Widget-Session` on chat requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_token: Option<String>,
@@ -236,6 +250,18 @@ mod tests {
         .unwrap();
         assert_eq!(req.previous_response_id.as_deref(), Some("abc"));
         assert_eq!(req.voice, None);
+        assert!(req.images.is_empty());
+        let json = serde_json::to_value(&req).unwrap();
+        assert!(json.get("images").is_none(), "no images, no field: {json}");
+    }
+
+    #[test]
+    fn chat_request_carries_images_as_data_urls() {
+        let req: ChatRequest = serde_json::from_str(
+            r#"{"client_id":"demo","message":"","images":["data:image/png;base64,iVBORw0KGgo="]}"#,
+        )
+        .unwrap();
+        assert_eq!(req.images, ["data:image/png;base64,iVBORw0KGgo="]);
     }
 
     #[test]

@@ -33,6 +33,12 @@ pub enum AppError {
     MessageTooLong(String),
     #[error("send the request as JSON with Content-Type: application/json")]
     UnsupportedMediaType,
+    /// An image that is not PNG, JPEG, WebP or GIF (read from its bytes).
+    #[error("{0}")]
+    ImageUnsupported(String),
+    /// An image over the client's byte or pixel cap.
+    #[error("{0}")]
+    ImageTooLarge(String),
     #[error("this website is not allowed to use this chat")]
     OriginNotAllowed,
     #[error("too many messages right now; please wait a moment and try again")]
@@ -69,10 +75,12 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::InvalidRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::PayloadTooLarge | AppError::MessageTooLong(_) => {
-                StatusCode::PAYLOAD_TOO_LARGE
+            AppError::PayloadTooLarge
+            | AppError::MessageTooLong(_)
+            | AppError::ImageTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType | AppError::ImageUnsupported(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
-            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::OriginNotAllowed | AppError::SessionInvalid => StatusCode::FORBIDDEN,
             AppError::BudgetExhausted | AppError::LimitsUnavailable | AppError::Overloaded => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -93,8 +101,12 @@ impl AppError {
             AppError::MethodNotAllowed => codes::METHOD_NOT_ALLOWED,
             AppError::BadRequest(_) | AppError::BodyTimeout => codes::BAD_REQUEST,
             AppError::InvalidRequest(_) => codes::INVALID_REQUEST,
-            AppError::PayloadTooLarge | AppError::MessageTooLong(_) => codes::PAYLOAD_TOO_LARGE,
-            AppError::UnsupportedMediaType => codes::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PayloadTooLarge
+            | AppError::MessageTooLong(_)
+            | AppError::ImageTooLarge(_) => codes::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType | AppError::ImageUnsupported(_) => {
+                codes::UNSUPPORTED_MEDIA_TYPE
+            }
             AppError::OriginNotAllowed => codes::ORIGIN_NOT_ALLOWED,
             AppError::SessionInvalid => codes::SESSION_INVALID,
             AppError::BudgetExhausted => codes::BUDGET_EXHAUSTED,
@@ -133,6 +145,12 @@ impl AppError {
                 "the message is 4800 characters long; the limit is 4000".into(),
             ),
             AppError::UnsupportedMediaType,
+            AppError::ImageUnsupported(
+                "image 1 is not a PNG, JPEG, WebP or GIF image (its bytes say so, whatever its \
+                 declared type)"
+                    .into(),
+            ),
+            AppError::ImageTooLarge("image 1 is 3.1 MB; the limit is 2 MB".into()),
             AppError::OriginNotAllowed,
             AppError::RateLimited {
                 retry_after_secs: Some(12),
@@ -161,6 +179,8 @@ impl AppError {
                 | AppError::BodyTimeout
                 | AppError::MessageTooLong(_)
                 | AppError::UnsupportedMediaType
+                | AppError::ImageUnsupported(_)
+                | AppError::ImageTooLarge(_)
                 | AppError::OriginNotAllowed
                 | AppError::RateLimited { .. }
                 | AppError::ConversationNotFound

@@ -1,16 +1,16 @@
 //! The start-up (and `proxy check`) look at the API key: `GET /v1/api-key` for its state and
-//! ACLs, `GET /v1/language-models` for the configured models and their prices. x.ai clients
+//! ACLs (the models, their prices and image input are [`crate::modelcheck`]'s). x.ai clients
 //! only: OpenAI and Anthropic keys are not checked at start (a bad one shows on the first turn
 //! as `upstream_unavailable` and a logged 401).
 
 use std::collections::BTreeSet;
 
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::config::{Config, ProviderKind};
 use crate::upstream::UpstreamError;
 use crate::upstream::http::UpstreamClient;
-use crate::upstream::xai::{account, pricing};
+use crate::upstream::xai::account;
 
 /// Why the key cannot serve the configured clients.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +50,7 @@ impl KeyProblem {
 }
 
 /// The models of the x.ai clients; empty when no client uses x.ai.
-fn xai_models(config: &Config) -> BTreeSet<&str> {
+pub(crate) fn xai_models(config: &Config) -> BTreeSet<&str> {
     config
         .clients
         .iter()
@@ -121,39 +121,4 @@ fn unreachable(xai: &UpstreamClient, error: UpstreamError) -> KeyProblem {
         _ => "",
     };
     KeyProblem::Unreachable { url, error, hint }
-}
-
-/// Logs each x.ai client's model with its prices, flagging those x.ai does not list.
-pub async fn report_models(xai: &UpstreamClient, config: &Config) -> Vec<String> {
-    let models = xai_models(config);
-    if models.is_empty() {
-        return Vec::new();
-    }
-    let listed = match account::language_models(xai).await {
-        Ok(list) => pricing::index(&list),
-        Err(e) => {
-            warn!(error = %e, "cannot list x.ai models; prices unknown");
-            return Vec::new();
-        }
-    };
-    let mut unknown = Vec::new();
-    for m in models {
-        match listed.get(m) {
-            Some(p) => info!(
-                model = m,
-                prompt_usd_per_m = p.prompt as f64 / 10_000.0,
-                cached_prompt_usd_per_m = p.cached_prompt as f64 / 10_000.0,
-                completion_usd_per_m = p.completion as f64 / 10_000.0,
-                "model available"
-            ),
-            None => {
-                warn!(
-                    model = m,
-                    "model is not offered to this key by x.ai (GET /v1/language-models)"
-                );
-                unknown.push(m.to_owned());
-            }
-        }
-    }
-    unknown
 }

@@ -14,7 +14,10 @@
 //!   config, no axum in there.
 //! - [`speech`]: reply text in, speech clips out (splitter, caps and prices, pipeline, voice
 //!   service, PCM → WAV).
-//! - [`keycheck`]: the start-up check of the key and models; [`init`]: `proxy init`.
+//! - [`images`]: visitors' images: data URLs, the real type from the magic bytes, the
+//!   dimensions from the header (pure; fuzzed).
+//! - [`keycheck`]: the start-up check of the key; [`modelcheck`]: of the models (offered,
+//!   prices, image input, dearer than the fast ones); [`init`]: `proxy init`.
 //! - [`session`]: HMAC session tokens; [`client_ip`]: the visitor's address behind proxies.
 //! - [`telemetry`]: logs and metrics set-up.
 
@@ -22,9 +25,11 @@ pub mod client_ip;
 pub mod config;
 pub mod connections;
 pub mod error;
+pub mod images;
 pub mod init;
 pub mod keycheck;
 pub mod limits;
+pub mod modelcheck;
 pub mod routes;
 pub mod session;
 pub mod speech;

@@ -10,7 +10,7 @@ use proxy::config::{Config, EnvOverrides};
 use proxy::routes::WidgetAssets;
 use proxy::startup::Application;
 use proxy::telemetry::{self, LogFormat};
-use proxy::{init, keycheck};
+use proxy::{init, keycheck, modelcheck};
 use tracing::{info, warn};
 
 /// Every environment variable the proxy reads, for `--help`.
@@ -174,12 +174,21 @@ async fn check(config: Config) -> anyhow::Result<()> {
         let client = proxy::upstream::xai::client(&config)?;
         match keycheck::check_key(&client, &config).await {
             Ok(()) => {
-                let unknown = keycheck::report_models(&client, &config).await;
-                if !unknown.is_empty() {
+                let report = modelcheck::report(&client, &config).await;
+                for line in &report.lines {
+                    println!("{line}");
+                }
+                for line in &report.dearer {
+                    println!("warning: {line}");
+                }
+                if !report.unknown.is_empty() {
                     problems.push(format!(
                         "x.ai does not offer model(s) {} to this key",
-                        unknown.join(", ")
+                        report.unknown.join(", ")
                     ));
+                }
+                if let Err(p) = modelcheck::check_image_input(&client, &config).await {
+                    problems.push(p.to_string());
                 }
             }
             Err(e) => problems.push(e.to_string()),

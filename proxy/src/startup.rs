@@ -21,8 +21,8 @@ use tracing::{info, warn};
 
 use crate::config::{Config, KeyCheck};
 use crate::connections::{self, ConnectionLimits, WriteDeadline, connections_the_fd_limit_allows};
-use crate::keycheck;
 use crate::routes::{self, AppState};
+use crate::{keycheck, modelcheck};
 
 pub struct Application {
     listener: TcpListener,
@@ -39,7 +39,11 @@ impl Application {
         if config.key_check != KeyCheck::Off {
             match keycheck::check_key(&state.chat.xai, config).await {
                 Ok(()) => {
-                    keycheck::report_models(&state.chat.xai, config).await;
+                    modelcheck::report(&state.chat.xai, config).await;
+                    // A model without image input refuses the config, whatever key_check says.
+                    modelcheck::check_image_input(&state.chat.xai, config)
+                        .await
+                        .map_err(|p| anyhow::anyhow!("{p}; refusing to start"))?;
                 }
                 Err(problem) if problem.is_definitive() && config.key_check == KeyCheck::Refuse => {
                     anyhow::bail!(

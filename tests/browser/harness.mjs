@@ -105,6 +105,17 @@ voice = "eve"
 voice_enabled = false
 title = "Quiet Chat"
 
+# Visitors may attach images (1 MB each at most).
+[[clients]]
+id = "vision"
+allowed_origins = ["${hostOrigin}"]
+model = "grok-4-1-fast-non-reasoning"
+instructions = "Be brief."
+voice_enabled = false
+title = "Vision Chat"
+images = true
+max_image_kb = 1024
+
 # Signed session tokens required on chat requests.
 [[clients]]
 id = "secure"

@@ -21,6 +21,7 @@ fn the_request_body_has_exactly_the_protocol_fields() {
     let body = request_body(&Turn {
         client_id: "demo",
         message: "He said \"hi\"\n</script>",
+        images: &[],
         previous_response_id: None,
         voice: None,
         session_token: Some("not-in-the-body"),
@@ -38,10 +39,14 @@ fn the_request_body_has_exactly_the_protocol_fields() {
     let body = request_body(&Turn {
         client_id: "demo",
         message: "x",
+        images: &["data:image/png;base64,iVBORw0KGgo=".to_owned()],
         previous_response_id: Some("resp_1"),
         voice: Some("leo"),
         session_token: None,
     });
+    // What the proxy's ChatRequest reads back, images included.
+    let req: protocol::ChatRequest = serde_json::from_str(&body).unwrap();
+    assert_eq!(req.images, ["data:image/png;base64,iVBORw0KGgo="]);
     assert!(
         body.contains(r#""previous_response_id":"resp_1""#),
         "{body}"
@@ -91,12 +96,14 @@ fn sample() -> Conversation {
                 role: Role::User,
                 text: "Hi \"there\" ✓".into(),
                 status: Status::Done,
+                images: Vec::new(),
             },
             Saved {
                 id: None,
                 role: Role::Assistant,
                 text: "Half a rep".into(),
                 status: Status::Stopped,
+                images: Vec::new(),
             },
         ],
         draft: "unsent".into(),
@@ -133,9 +140,46 @@ fn corrupt_or_foreign_data_is_tolerated() {
             id: None,
             role: Role::Assistant,
             text: "ok".into(),
-            status: Status::Done
+            status: Status::Done,
+            images: Vec::new(),
         }]
     );
+}
+
+#[wasm_bindgen_test]
+fn storage_keeps_small_thumbnails_of_the_newest_images_and_never_a_full_image() {
+    let thumb = format!("data:image/jpeg;base64,{}", "A".repeat(4000));
+    let full = format!("data:image/jpeg;base64,{}", "A".repeat(400_000));
+    let mut c = sample();
+    c.messages = (0..persist::KEEP_THUMBS + 2)
+        .map(|i| Saved {
+            id: Some(i as u64),
+            role: Role::User,
+            text: i.to_string(),
+            status: Status::Done,
+            images: vec![if i == persist::KEEP_THUMBS + 1 {
+                full.clone()
+            } else {
+                thumb.clone()
+            }],
+        })
+        .collect();
+    let json = persist::to_json(&c);
+    assert!(json.len() < 60_000, "{} bytes stored", json.len());
+    let back = persist::from_json(&json).unwrap();
+    // Only the newest KEEP_THUMBS messages with images keep thumbnails, and one too large
+    // for a thumbnail (the newest here) keeps a placeholder.
+    let kept: Vec<bool> = back
+        .messages
+        .iter()
+        .map(|m| !m.images[0].is_empty())
+        .collect();
+    let mut want = vec![true; persist::KEEP_THUMBS + 2];
+    want[0] = false;
+    want[1] = false;
+    want[persist::KEEP_THUMBS + 1] = false;
+    assert_eq!(kept, want);
+    assert_eq!(back.messages[2].images[0], thumb);
 }
 
 #[wasm_bindgen_test]
@@ -147,6 +191,7 @@ fn only_the_newest_messages_are_kept() {
             role: Role::User,
             text: i.to_string(),
             status: Status::Done,
+            images: Vec::new(),
         })
         .collect();
     let back = persist::from_json(&persist::to_json(&c)).unwrap();
@@ -380,6 +425,9 @@ fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
         default_voice: "eve".into(),
         stt_language: "fr-FR".into(),
         demo_mode: true,
+        images: true,
+        max_images: 3,
+        max_image_bytes: 1_000_000,
         session_token: Some("v1.abc".into()),
     };
     let json = serde_json::to_string(&sent).unwrap();
@@ -395,6 +443,9 @@ fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
             voices: vec!["eve".into(), "leo".into()],
             stt_language: Some("fr-FR".into()),
             demo_mode: true,
+            images: true,
+            max_images: 3,
+            max_image_bytes: 1_000_000,
             session_token: Some("v1.abc".into()),
         }
     );

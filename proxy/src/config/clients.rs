@@ -36,6 +36,11 @@ pub struct ClientConfig {
     pub max_input_tokens: Option<u32>,
     pub max_output_tokens: Option<u32>,
     pub max_message_chars: usize,
+    /// Visitors may attach images; the caps below apply to each message.
+    pub images: bool,
+    pub max_images: usize,
+    pub max_image_bytes: usize,
+    pub max_image_side: u32,
     /// Accept requests without an `Origin` header (server-to-server use).
     pub allow_server_to_server: bool,
     pub tts_backend: TtsBackend,
@@ -67,6 +72,7 @@ impl ClientConfig {
 pub(super) fn validate_client(
     raw: RawClient,
     allowed_models: &[String],
+    image_models: Option<&[String]>,
 ) -> Result<ClientConfig, ConfigError> {
     let id = raw.id.trim().to_owned();
     let valid_id = !id.is_empty()
@@ -200,6 +206,35 @@ pub(super) fn validate_client(
     if raw.max_input_tokens == Some(0) {
         return Err(invalid("max_input_tokens must be at least 1".into()));
     }
+    if raw.images
+        && let Some(list) = image_models
+        && !list.iter().any(|m| m == &model)
+    {
+        return Err(invalid(format!(
+            "images = true, but model \"{model}\" does not take image input (it is not in \
+             [{}] image_models: {}); choose one that does, or set images = false",
+            provider.as_str(),
+            list.join(", ")
+        )));
+    }
+    // Anthropic takes at most 5 MB and 8,000 pixels a side; the others more.
+    let (kb_cap, side_cap) = match provider {
+        ProviderKind::Anthropic => (5 * 1024, 8000),
+        ProviderKind::Xai | ProviderKind::Openai => (20 * 1024, 16_384),
+    };
+    let max_image_kb = positive(raw.max_image_kb, &named("max_image_kb"))?;
+    let max_image_side = positive(raw.max_image_side, &named("max_image_side"))?;
+    if max_image_kb > kb_cap || max_image_side > side_cap {
+        return Err(invalid(format!(
+            "max_image_kb may be at most {kb_cap} and max_image_side at most {side_cap} for \
+             provider \"{}\" (what it accepts)",
+            provider.as_str()
+        )));
+    }
+    let max_images = positive(raw.max_images, &named("max_images"))?;
+    if max_images > 16 {
+        return Err(invalid("max_images may be at most 16".into()));
+    }
 
     Ok(ClientConfig {
         provider,
@@ -213,6 +248,10 @@ pub(super) fn validate_client(
             &named("max_output_tokens"),
         )?),
         max_message_chars: positive(raw.max_message_chars, &named("max_message_chars"))?,
+        images: raw.images,
+        max_images,
+        max_image_bytes: max_image_kb * 1024,
+        max_image_side,
         allow_server_to_server: raw.allow_server_to_server,
         tts_backend: raw.tts_backend.unwrap_or_default(),
         max_audio_secs: positive(raw.max_audio_secs, &named("max_audio_secs"))?,

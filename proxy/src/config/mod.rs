@@ -103,6 +103,9 @@ pub struct Config {
     /// How long Redis keeps a conversation after its last reply.
     pub conversation_ttl: Duration,
     pub max_body_bytes: usize,
+    /// `max_body_bytes` plus, when a client takes images, room for its images in base64: the
+    /// cap on a chat request's body.
+    pub max_request_bytes: usize,
     /// Log visitors' messages and replies (off by default: they are personal data).
     pub log_message_text: bool,
     pub key_check: KeyCheck,
@@ -233,6 +236,8 @@ impl Config {
         let openai_models = nonempty(raw.openai.allowed_models, "[openai] allowed_models")?;
         let anthropic_models =
             nonempty(raw.anthropic.allowed_models, "[anthropic] allowed_models")?;
+        let (openai_images, anthropic_images) =
+            (raw.openai.image_models, raw.anthropic.image_models);
 
         if raw.clients.is_empty() {
             return Err(ConfigError::Invalid(
@@ -242,12 +247,13 @@ impl Config {
         let mut seen = HashSet::new();
         let mut clients = Vec::with_capacity(raw.clients.len());
         for raw_client in raw.clients {
-            let models = match raw_client.provider {
-                ProviderKind::Xai => &allowed_models,
-                ProviderKind::Openai => &openai_models,
-                ProviderKind::Anthropic => &anthropic_models,
+            // x.ai's image models are asked of x.ai at start-up; the others are listed here.
+            let (models, image_models) = match raw_client.provider {
+                ProviderKind::Xai => (&allowed_models, None),
+                ProviderKind::Openai => (&openai_models, Some(&openai_images[..])),
+                ProviderKind::Anthropic => (&anthropic_models, Some(&anthropic_images[..])),
             };
-            let client = validate_client(raw_client, models)?;
+            let client = validate_client(raw_client, models, image_models)?;
             if !seen.insert(client.id.clone()) {
                 return Err(ConfigError::Invalid(format!(
                     "client id \"{}\" is configured twice",
@@ -337,6 +343,7 @@ impl Config {
                 }
             },
             max_body_bytes: positive(raw.max_body_bytes, "max_body_bytes")?,
+            max_request_bytes: raw.max_body_bytes + image_room(&clients),
             log_message_text: raw.log_message_text,
             key_check: raw.key_check,
             redis_url: redis_url.clone(),
@@ -402,6 +409,17 @@ fn kibibytes(kb: usize, name: &str) -> Result<usize, ConfigError> {
 
 /// `v` unless it is zero, which is refused with a message naming the setting (no value is
 /// silently raised to 1).
+/// Bytes a chat request may need beyond `max_body_bytes` for the most generous image client:
+/// base64 is 4 characters per 3 bytes, plus the `data:` prefix of each image.
+fn image_room(clients: &[ClientConfig]) -> usize {
+    clients
+        .iter()
+        .filter(|c| c.images)
+        .map(|c| c.max_images * (c.max_image_bytes.div_ceil(3) * 4 + 64))
+        .max()
+        .unwrap_or(0)
+}
+
 pub(super) fn positive<T: Copy + Default + PartialEq>(v: T, name: &str) -> Result<T, ConfigError> {
     if v == T::default() {
         Err(ConfigError::Invalid(format!("{name} must be at least 1")))

@@ -67,6 +67,10 @@ pub const DEFAULT_OPENAI_MODELS: &[&str] = &[
     "o4-mini",
 ];
 
+/// Models of [`DEFAULT_OPENAI_MODELS`] that take image input (OpenAI's model pages), for
+/// clients with `images = true` when `[openai]` has no `image_models` list.
+pub const DEFAULT_OPENAI_IMAGE_MODELS: &[&str] = DEFAULT_OPENAI_MODELS;
+
 /// Models an `anthropic` client may name when `[anthropic]` has no `allowed_models` list.
 pub const DEFAULT_ANTHROPIC_MODELS: &[&str] = &[
     "claude-opus-4-1",
@@ -76,6 +80,17 @@ pub const DEFAULT_ANTHROPIC_MODELS: &[&str] = &[
     "claude-3-7-sonnet-latest",
     "claude-haiku-4-5",
     "claude-3-5-haiku-latest",
+];
+
+/// Models of [`DEFAULT_ANTHROPIC_MODELS`] that take image input (Anthropic's vision guide);
+/// Claude 3.5 Haiku is left out: it was released for text only.
+pub const DEFAULT_ANTHROPIC_IMAGE_MODELS: &[&str] = &[
+    "claude-opus-4-1",
+    "claude-opus-4-0",
+    "claude-sonnet-4-5",
+    "claude-sonnet-4-0",
+    "claude-3-7-sonnet-latest",
+    "claude-haiku-4-5",
 ];
 
 /// Models a client may name when the file has no `allowed_models` list.
@@ -203,6 +218,10 @@ pub struct RawOpenai {
     pub base_url: Option<String>,
     #[serde_inline_default(owned(DEFAULT_OPENAI_MODELS))]
     pub allowed_models: Vec<String>,
+    /// Models that take image input: a client with `images = true` must use one. OpenAI's API
+    /// does not say which models do, so this list does.
+    #[serde_inline_default(owned(DEFAULT_OPENAI_IMAGE_MODELS))]
+    pub image_models: Vec<String>,
 }
 
 /// `[anthropic]`: settings for clients with `provider = "anthropic"`. The key comes from
@@ -218,6 +237,9 @@ pub struct RawAnthropic {
     pub anthropic_version: String,
     #[serde_inline_default(owned(DEFAULT_ANTHROPIC_MODELS))]
     pub allowed_models: Vec<String>,
+    /// Models that take image input: a client with `images = true` must use one.
+    #[serde_inline_default(owned(DEFAULT_ANTHROPIC_IMAGE_MODELS))]
+    pub image_models: Vec<String>,
 }
 
 /// One `[[clients]]` table: a site that embeds the widget.
@@ -267,6 +289,20 @@ pub struct RawClient {
     pub max_output_tokens: u32,
     #[serde_inline_default(4000)]
     pub max_message_chars: usize,
+    /// Visitors may attach images (PNG, JPEG, WebP, GIF). The model must take image input:
+    /// x.ai's is checked at start-up (`GET /v1/language-models/{id}`), OpenAI's and
+    /// Anthropic's against `image_models`.
+    #[serde_inline_default(false)]
+    pub images: bool,
+    /// Images one message may carry.
+    #[serde_inline_default(4)]
+    pub max_images: usize,
+    /// Kilobytes of one image file; the widget downscales photos to a few hundred.
+    #[serde_inline_default(2048)]
+    pub max_image_kb: usize,
+    /// Pixels on an image's longest side, read from its header.
+    #[serde_inline_default(4096)]
+    pub max_image_side: u32,
     /// Accept requests without an `Origin` header.
     #[serde(default)]
     pub allow_server_to_server: bool,

@@ -282,9 +282,22 @@ impl Limits {
         }
     }
 
-    /// Takes one request from every bucket the caller falls in: session, address on this
-    /// client, address across the proxy, IPv6 /48, and the site. Over any: 429 with the wait.
+    /// Takes `weight` requests (a turn with images weighs one more per image) from every
+    /// bucket the caller falls in: session, address on this client, address across the proxy,
+    /// IPv6 /48, and the site. Over any: 429 with the wait.
     pub async fn check_rate(
+        &self,
+        client: &ClientConfig,
+        caller: &Caller,
+        weight: u32,
+    ) -> Result<(), LimitError> {
+        for _ in 0..weight.max(1) {
+            self.check_rate_once(client, caller).await?;
+        }
+        Ok(())
+    }
+
+    async fn check_rate_once(
         &self,
         client: &ClientConfig,
         caller: &Caller,

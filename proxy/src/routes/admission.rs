@@ -1,8 +1,9 @@
 //! Whether a chat turn may go ahead, and what it holds while it runs. One entry point,
 //! [`admit`], checks in order, before anything is sent upstream: known client, allowed origin,
-//! valid session, a well-formed message and voice, the conversation's owner and size, the rate
-//! limits, the token cap, a free upstream slot, and the daily budget, which is reserved for the
-//! most the turn can cost (text and speech) and settled however the turn ends.
+//! valid session, a well-formed message, images ([`super::images`]) and voice, the
+//! conversation's owner and size, the rate limits (an image counts as a message), the token
+//! cap, a free upstream slot, and the daily budget, which is reserved for the most the turn
+//! can cost (text, images and speech) and settled however the turn ends.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use protocol::ChatRequest;
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::warn;
 
-use super::{AppState, refuse_origin};
+use super::{AppState, images, refuse_origin};
 use crate::client_ip::client_ip;
 use crate::config::ClientConfig;
 use crate::error::{AppError, from_upstream};
@@ -74,7 +75,8 @@ pub async fn admit(
     };
 
     let message = req.message.trim();
-    if message.is_empty() {
+    let images = images::check(&client, &req.images)?;
+    if message.is_empty() && images.is_empty() {
         return Err(AppError::InvalidRequest("the message is empty".into()));
     }
     let chars = message.chars().count();
@@ -100,7 +102,9 @@ pub async fn admit(
 
     let ip = client_ip(peer, headers, &state.config.trusted_proxies);
     let caller = Caller::new(ip, client.session_tokens.then_some(session.as_str()));
-    state.limits.check_rate(&client, &caller).await?;
+    // An image costs far more than a line of text: each counts as one more message.
+    let weight = 1 + images.len() as u32;
+    state.limits.check_rate(&client, &caller, weight).await?;
 
     if let Some(limit) = client.max_input_tokens {
         // A token is at least one byte, so only messages longer than the limit in bytes can be
@@ -137,7 +141,10 @@ pub async fn admit(
     } else {
         0
     };
-    let est_input = message.len() as u64 + context_tokens + instructions + FRAMING_TOKENS;
+    // Images: an upper bound from their pixel size (the upstream's usage settles it).
+    let image_tokens: u64 = images.iter().map(|i| i.estimated_tokens()).sum();
+    let est_input =
+        message.len() as u64 + context_tokens + instructions + FRAMING_TOKENS + image_tokens;
     let estimate = TokenUsage {
         input_tokens: est_input,
         output_tokens: max_output,
@@ -146,7 +153,7 @@ pub async fn admit(
     };
     // Unknown prices: assume an expensive model rather than a free one.
     let prices = state.chat.prices(&client).await.unwrap_or(Prices::UNKNOWN);
-    let text_micro = (prices.cost_usd(&estimate) * 1e6).ceil() as u64;
+    let text_micro = (prices.estimate_usd(&estimate, image_tokens) * 1e6).ceil() as u64;
     let speech = SpeechPlan::for_client(&client, req.voice.as_deref(), &state.config.voice);
     let speech_micro = speech.as_ref().map_or(0, SpeechPlan::max_cost_micro_usd);
     let mut budget = state
@@ -154,12 +161,15 @@ pub async fn admit(
         .reserve(&client, estimate.total_tokens, text_micro + speech_micro)
         .await?;
     // Billed even if the turn dies at once: the input, at ~4 bytes a token for the new text.
-    budget.set_input_tokens(context_tokens + (message.len() as u64 + instructions).div_ceil(4));
+    budget.set_input_tokens(
+        context_tokens + (message.len() as u64 + instructions).div_ceil(4) + image_tokens,
+    );
 
     let turn = Turn {
         model: client.model.clone(),
         instructions: client.instructions.clone(),
         message: message.to_owned(),
+        images,
         previous_response_id: req.previous_response_id,
         max_output_tokens: client.max_output_tokens,
     };

@@ -78,6 +78,17 @@ pub async fn get_client(
         default_voice: client.voice.clone(),
         stt_language: client.stt_language.clone(),
         demo_mode: state.config.demo_mode,
+        images: client.images,
+        max_images: if client.images {
+            client.max_images as u32
+        } else {
+            0
+        },
+        max_image_bytes: if client.images {
+            client.max_image_bytes as u64
+        } else {
+            0
+        },
         session_token,
     }))
 }

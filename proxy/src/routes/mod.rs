@@ -7,6 +7,7 @@ mod clients;
 mod contract;
 mod embedded;
 mod health;
+mod images;
 mod openapi;
 
 use std::collections::HashMap;
@@ -95,7 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/stream", post(chat::chat_stream))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(DefaultBodyLimit::max(state.config.max_request_bytes))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             read_body_in_time,
@@ -154,7 +155,7 @@ async fn drop_unsafe_request_id(mut req: Request, next: Next) -> Response {
 /// every few seconds hold the connection for hours.
 async fn read_body_in_time(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    let limit = state.config.max_body_bytes;
+    let limit = state.config.max_request_bytes;
     let bytes = match tokio::time::timeout(
         state.config.body_read_timeout,
         axum::body::to_bytes(body, limit),

@@ -22,6 +22,7 @@ use super::http::{Auth, Redactor, UpstreamClient};
 use super::sse::{self, StreamLimits};
 use super::{BoxFuture, Provider, Reply, ReplyEvent, ReplyStream, TokenUsage, Turn, UpstreamError};
 use crate::config::{ApiKey, ClientConfig, Config};
+use crate::images::Image;
 
 /// `max_tokens` when the client sets no `max_output_tokens` (config always sets one).
 const DEFAULT_MAX_TOKENS: u32 = 1024;
@@ -29,7 +30,52 @@ const DEFAULT_MAX_TOKENS: u32 = 1024;
 #[derive(Debug, Serialize)]
 pub struct WireMessage<'a> {
     pub role: &'a str,
-    pub content: &'a str,
+    pub content: Content<'a>,
+}
+
+/// A message's `content`: a string, or with images content blocks (images first) whose
+/// `source` is the file in base64 (Anthropic's own format, not a data URL).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Content<'a> {
+    Text(&'a str),
+    Blocks(Vec<Block<'a>>),
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block<'a> {
+    Image { source: ImageSource<'a> },
+    Text { text: &'a str },
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImageSource<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub media_type: &'static str,
+    pub data: &'a str,
+}
+
+impl<'a> Content<'a> {
+    fn new(text: &'a str, images: &'a [Image]) -> Self {
+        if images.is_empty() {
+            return Content::Text(text);
+        }
+        let blocks = super::parts_with_images(
+            text,
+            images,
+            |i| Block::Image {
+                source: ImageSource {
+                    kind: "base64",
+                    media_type: i.mime(),
+                    data: i.base64(),
+                },
+            },
+            |text| Block::Text { text },
+        );
+        Content::Blocks(blocks)
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -47,12 +93,12 @@ impl<'a> CreateRequest<'a> {
         for m in history {
             messages.push(WireMessage {
                 role: m.role.as_str(),
-                content: &m.content,
+                content: Content::Text(&m.content),
             });
         }
         messages.push(WireMessage {
             role: "user",
-            content: &turn.message,
+            content: Content::new(&turn.message, &turn.images),
         });
         Self {
             model: &turn.model,
@@ -216,7 +262,7 @@ impl AnthropicProvider {
         let (input, cached) = obj.usage.input();
         let response_id = self
             .conversations
-            .remember(history.as_ref(), &turn.message, &text)
+            .remember(history.as_ref(), &turn.stored_message(), &text)
             .await?;
         Ok(Reply {
             text,
@@ -236,7 +282,7 @@ impl AnthropicProvider {
             &self.conversations,
             inner,
             history,
-            turn.message.clone(),
+            turn.stored_message(),
         ))
     }
 }
@@ -393,6 +439,7 @@ mod tests {
             model: "claude-haiku-4-5".into(),
             instructions: "Be brief.".into(),
             message: "again".into(),
+            images: Vec::new(),
             previous_response_id: None,
             max_output_tokens: Some(300),
         };

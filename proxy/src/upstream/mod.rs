@@ -32,6 +32,7 @@ use std::pin::Pin;
 use futures_util::Stream;
 
 use crate::config::ClientConfig;
+use crate::images::Image;
 use xai::pricing::Prices;
 
 pub use error::UpstreamError;
@@ -88,8 +89,47 @@ pub struct Turn {
     /// The owner's system prompt.
     pub instructions: String,
     pub message: String,
+    /// Checked images sent with the message (forwarded, never stored or logged).
+    pub images: Vec<Image>,
     pub previous_response_id: Option<String>,
     pub max_output_tokens: Option<u32>,
+}
+
+impl Turn {
+    /// The visitor's message as a history the proxy keeps stores it: images are never kept,
+    /// so a note stands in their place (a later turn knows one was shown, and the message is
+    /// never empty, which Anthropic would refuse).
+    pub fn stored_message(&self) -> String {
+        match self.images.len() {
+            0 => self.message.clone(),
+            n => {
+                let note = format!(
+                    "[{n} image{} shown here, not kept]",
+                    if n == 1 { "" } else { "s" }
+                );
+                if self.message.is_empty() {
+                    note
+                } else {
+                    format!("{note}\n{}", self.message)
+                }
+            }
+        }
+    }
+}
+
+/// A message with images as every API wants it: a part per image (in the order sent), then
+/// the text as the last part, none when it is empty (an image alone is a message).
+pub fn parts_with_images<'a, P>(
+    text: &'a str,
+    images: &'a [Image],
+    image: impl Fn(&'a Image) -> P,
+    text_part: impl FnOnce(&'a str) -> P,
+) -> Vec<P> {
+    let mut parts: Vec<P> = images.iter().map(image).collect();
+    if !text.is_empty() {
+        parts.push(text_part(text));
+    }
+    parts
 }
 
 /// Token counts of one reply, normalised across APIs.

@@ -75,6 +75,7 @@ mod tests {
             model: "gpt-4.1-mini".into(),
             instructions: "Be brief.".into(),
             message: "hi".into(),
+            images: Vec::new(),
             previous_response_id: Some("resp_abc".into()),
             max_output_tokens: Some(100),
         };

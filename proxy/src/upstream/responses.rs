@@ -11,11 +11,12 @@ use super::UpstreamError;
 use super::http::UpstreamClient;
 use super::sse::{self, StreamLimits};
 use super::{Reply, ReplyEvent, ReplyStream, TokenUsage, Turn};
+use crate::images::Image;
 
 #[derive(Debug, Serialize)]
 pub struct CreateRequest<'a> {
     pub model: &'a str,
-    pub input: &'a str,
+    pub input: Input<'a>,
     /// Only on a conversation's first turn: x.ai says `instructions` "cannot be used alongside
     /// `previous_response_id`" (the stored system prompt applies).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -28,12 +29,60 @@ pub struct CreateRequest<'a> {
     pub max_output_tokens: Option<u32>,
 }
 
+/// The visitor's message: plain text, or with images one user message of typed parts.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Input<'a> {
+    Text(&'a str),
+    Messages([InputMessage<'a>; 1]),
+}
+
+#[derive(Debug, Serialize)]
+pub struct InputMessage<'a> {
+    pub role: &'static str,
+    pub content: Vec<InputPart<'a>>,
+}
+
+/// Images first, then the text (as the transcript shows them).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InputPart<'a> {
+    InputImage {
+        image_url: String,
+        detail: &'static str,
+    },
+    InputText {
+        text: &'a str,
+    },
+}
+
+impl<'a> Input<'a> {
+    pub fn new(message: &'a str, images: &'a [Image]) -> Self {
+        if images.is_empty() {
+            return Input::Text(message);
+        }
+        let content = super::parts_with_images(
+            message,
+            images,
+            |i| InputPart::InputImage {
+                image_url: i.data_url(),
+                detail: "auto",
+            },
+            |text| InputPart::InputText { text },
+        );
+        Input::Messages([InputMessage {
+            role: "user",
+            content,
+        }])
+    }
+}
+
 impl<'a> CreateRequest<'a> {
     pub fn from_turn(turn: &'a Turn, stream: bool) -> Self {
         let continuing = turn.previous_response_id.is_some();
         Self {
             model: &turn.model,
-            input: &turn.message,
+            input: Input::new(&turn.message, &turn.images),
             instructions: (!continuing).then_some(turn.instructions.as_str()),
             previous_response_id: turn.previous_response_id.as_deref(),
             store: true,
@@ -278,6 +327,7 @@ mod tests {
             model: "m".into(),
             instructions: "Be brief.".into(),
             message: "hi".into(),
+            images: Vec::new(),
             previous_response_id: None,
             max_output_tokens: None,
         };
@@ -288,6 +338,44 @@ mod tests {
         let next = serde_json::to_value(CreateRequest::from_turn(&turn, true)).unwrap();
         assert!(next.get("instructions").is_none());
         assert_eq!(next["previous_response_id"], "abc");
+    }
+
+    #[test]
+    fn images_go_first_as_input_image_parts_of_one_user_message() {
+        use base64::Engine as _;
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x02\0\0\0\x03\x08\x02\0\0\0";
+        let url = format!(
+            "data:image/jpeg;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        );
+        let limits = crate::images::ImageLimits {
+            max_bytes: 1000,
+            max_side: 10,
+        };
+        let image = crate::images::from_data_url(&url, limits).unwrap();
+        let turn = Turn {
+            model: "m".into(),
+            instructions: "Be brief.".into(),
+            message: "What is this?".into(),
+            images: vec![image],
+            previous_response_id: None,
+            max_output_tokens: None,
+        };
+        let body = serde_json::to_value(CreateRequest::from_turn(&turn, false)).unwrap();
+        let content = &body["input"][0]["content"];
+        assert_eq!(body["input"][0]["role"], "user");
+        assert_eq!(content[0]["type"], "input_image");
+        // The real type, whatever the page declared.
+        assert!(
+            content[0]["image_url"]
+                .as_str()
+                .unwrap()
+                .starts_with("data:image/png;base64,")
+        );
+        assert_eq!(
+            content[1],
+            serde_json::json!({"type": "input_text", "text": "What is this?"})
+        );
     }
 
     #[test]

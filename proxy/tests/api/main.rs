@@ -12,6 +12,7 @@ mod fuzz;
 mod hardening;
 mod health;
 mod helpers;
+mod images;
 mod providers;
 mod redis;
 mod secrets;

@@ -14,7 +14,8 @@
 //! - `control`: the `/_control` routes every fake has (faults, delays, records, reset)
 //! - `sse`: the stream writer and its faults (stall, drop, mid-stream error, malformed JSON);
 //!   `json`: a JSON answer that a `MalformedJson` fault can break
-//! - `reply`: the deterministic "model"; `tokenizer`: the toy tokenizer and stream chunks
+//! - `reply`: the deterministic "model"; `tokenizer`: the toy tokenizer and stream chunks;
+//!   `vision`: what the model "sees" in an image (size, format, mean colour)
 //! - `cli`: a fake binary's `main`: logs, the `listening on` line, serve until a signal
 
 mod control;
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod reply;
 pub mod sse;
 pub mod tokenizer;
+pub mod vision;
 
 pub use fault::{AsHttpFault, Fault, FaultKind};
 pub use json::json_reply;

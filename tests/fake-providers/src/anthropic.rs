@@ -68,6 +68,14 @@ pub(crate) async fn create(
                 ),
             ));
         }
+        // Anthropic checks the declared media_type against the bytes ("Image does not match
+        // the provided media type").
+        if let Some(Err(e)) = m.content.images().into_iter().find(Result::is_err) {
+            return Err(ApiError::invalid_request(
+                FLAVOR,
+                format!("messages.{i}.content: invalid image: {e}"),
+            ));
+        }
         conversation.push(Turn::new(&m.role, m.content.text()));
     }
     if conversation.last().is_some_and(|t| t.role != "user") {

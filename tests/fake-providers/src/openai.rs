@@ -77,6 +77,15 @@ pub(crate) async fn create(
                 if matches!(role, "user" | "assistant")
                     && let Some(content) = &item.content
                 {
+                    // OpenAI checks every image before answering: 400 for one it cannot read.
+                    if let Some(Err(e)) = content.images().into_iter().find(Result::is_err) {
+                        return Err(ApiError::invalid_request(
+                            FLAVOR,
+                            format!("Invalid image: {e}."),
+                        )
+                        .with_param("input")
+                        .with_code("invalid_image"));
+                    }
                     conversation.push(Turn::new(role, content.text()));
                 }
             }

@@ -71,6 +71,10 @@ pub(crate) async fn create(
     if request.messages.is_empty() {
         return Err(ApiError::invalid_argument("`messages` must not be empty."));
     }
+    models::check_images(
+        model,
+        request.messages.iter().filter_map(|m| m.content.as_ref()),
+    )?;
     let conversation: Vec<Turn> = request
         .messages
         .iter()

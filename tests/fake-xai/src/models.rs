@@ -4,6 +4,9 @@
 pub(crate) use fake_kit::tokenizer::{count_tokens, fnv1a, tokenize, truncate_tokens, word_chunks};
 use serde_json::{Value, json};
 
+use crate::errors::ApiError;
+use crate::reply::MessageContent;
+
 /// A language model as the fake serves it. Prices are USD cents per 100 million tokens (spec §4),
 /// which makes one price unit exactly one `cost_in_usd_ticks` per token.
 #[derive(Debug)]
@@ -12,6 +15,8 @@ pub(crate) struct Model {
     pub aliases: &'static [&'static str],
     /// Reasoning models emit a `reasoning` output item before the message.
     pub reasoning: bool,
+    /// Takes image input (`input_modalities` has `image`); a text-only model refuses images.
+    pub images: bool,
     pub prompt_price: u64,
     pub cached_prompt_price: u64,
     pub completion_price: u64,
@@ -23,6 +28,7 @@ pub(crate) const MODELS: &[Model] = &[
     Model {
         id: "grok-4.3",
         aliases: &["grok-4.3-latest", "grok-latest"],
+        images: true,
         reasoning: true,
         prompt_price: 30_000,
         cached_prompt_price: 7_500,
@@ -33,6 +39,7 @@ pub(crate) const MODELS: &[Model] = &[
     Model {
         id: "grok-4-1-fast-reasoning",
         aliases: &["grok-4-1-fast", "grok-4-1-fast-reasoning-latest"],
+        images: true,
         reasoning: true,
         prompt_price: 2_000,
         cached_prompt_price: 500,
@@ -43,6 +50,7 @@ pub(crate) const MODELS: &[Model] = &[
     Model {
         id: "grok-4-1-fast-non-reasoning",
         aliases: &["grok-4-1-fast-non-reasoning-latest"],
+        images: true,
         reasoning: false,
         prompt_price: 2_000,
         cached_prompt_price: 500,
@@ -53,6 +61,7 @@ pub(crate) const MODELS: &[Model] = &[
     Model {
         id: "grok-code-fast-1",
         aliases: &["grok-code-fast", "grok-code-fast-1-0825"],
+        images: true,
         reasoning: true,
         prompt_price: 2_000,
         cached_prompt_price: 200,
@@ -63,6 +72,7 @@ pub(crate) const MODELS: &[Model] = &[
     Model {
         id: "grok-3-mini",
         aliases: &["grok-3-mini-latest", "grok-3-mini-beta"],
+        images: false,
         reasoning: true,
         prompt_price: 3_000,
         cached_prompt_price: 750,
@@ -82,6 +92,23 @@ pub(crate) const VOICE_MODELS: &[&str] = &[
     "grok-voice-think-fast-2.0",
     "grok-voice-3.0",
 ];
+
+/// Refuses images the model cannot take or read, as x.ai answers: 400 `invalid-argument`.
+pub(crate) fn check_images<'a>(
+    model: &Model,
+    contents: impl IntoIterator<Item = &'a MessageContent>,
+) -> Result<(), ApiError> {
+    for seen in contents.into_iter().flat_map(MessageContent::images) {
+        if !model.images {
+            return Err(ApiError::invalid_argument(format!(
+                "Image inputs are not supported by model {}.",
+                model.id
+            )));
+        }
+        seen.map_err(|e| ApiError::invalid_argument(format!("Invalid image: {e}.")))?;
+    }
+    Ok(())
+}
 
 /// Resolves an id or alias.
 pub(crate) fn find(name: &str) -> Option<&'static Model> {
@@ -115,7 +142,7 @@ impl Model {
             "object": "model",
             "owned_by": "xai",
             "version": self.version,
-            "input_modalities": ["text", "image"],
+            "input_modalities": if self.images { vec!["text", "image"] } else { vec!["text"] },
             "output_modalities": ["text"],
             "prompt_text_token_price": self.prompt_price,
             "cached_prompt_text_token_price": self.cached_prompt_price,

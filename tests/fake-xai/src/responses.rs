@@ -110,6 +110,15 @@ pub(crate) async fn create(
             .map(|i| Turn::new("system", i.clone()))
             .collect(),
     };
+    if let ModelInput::Items(items) = &request.input {
+        models::check_images(
+            model,
+            items.iter().filter_map(|item| match item {
+                InputItem::Message { content, .. } => Some(content),
+                InputItem::Other { .. } => None,
+            }),
+        )?;
+    }
     let history_len = conversation.len();
     match &request.input {
         ModelInput::Text(text) => conversation.push(Turn::new("user", text.clone())),

@@ -19,6 +19,8 @@ use crate::browser::js;
 pub struct Turn<'a> {
     pub client_id: &'a str,
     pub message: &'a str,
+    /// `data:image/…;base64,…` URLs, sent as `images` when there are any.
+    pub images: &'a [String],
     pub previous_response_id: Option<&'a str>,
     /// One of the client's voices, chosen on the page; the client's default when `None`.
     pub voice: Option<&'a str>,
@@ -67,6 +69,14 @@ pub fn request_body(turn: &Turn<'_>) -> String {
     }
     if let Some(voice) = turn.voice {
         set("voice", voice);
+    }
+    if !turn.images.is_empty() {
+        let list: js_sys::Array = turn
+            .images
+            .iter()
+            .map(|u| JsValue::from(u.as_str()))
+            .collect();
+        let _ = Reflect::set(&obj, &"images".into(), &list);
     }
     JSON::stringify(&obj)
         .ok()

@@ -35,6 +35,10 @@ pub struct ClientInfo {
     pub voices: Vec<String>,
     pub stt_language: Option<String>,
     pub demo_mode: bool,
+    /// Visitors may attach images: how many to a message, and how large each may be.
+    pub images: bool,
+    pub max_images: u32,
+    pub max_image_bytes: u64,
     pub session_token: Option<String>,
 }
 
@@ -50,6 +54,9 @@ impl ClientInfo {
             voices: js::strings(info, "voices"),
             stt_language: js::string(info, "stt_language"),
             demo_mode: js::boolean(info, "demo_mode").unwrap_or(false),
+            images: js::boolean(info, "images").unwrap_or(false),
+            max_images: js::count(info, "max_images") as u32,
+            max_image_bytes: js::count(info, "max_image_bytes"),
             session_token: js::string(info, "session_token"),
         }
     }

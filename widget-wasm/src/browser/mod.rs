@@ -5,6 +5,7 @@
 pub mod audio_player;
 pub mod events;
 pub mod http;
+pub mod image;
 pub mod js;
 pub mod listener;
 pub mod log;

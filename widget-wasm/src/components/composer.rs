@@ -1,7 +1,11 @@
-//! The message box with Send / Stop generating and the microphone button.
+//! The message box with Send / Stop generating, the microphone button and, for sites that
+//! take images, the attach button with the attached images' thumbnails.
 
 use leptos::prelude::*;
 
+use super::thumbnails;
+use crate::browser::image::{ACCEPTED, files_of};
+use crate::state::wording::{ATTACH_IMAGE, ATTACHED_IMAGES, PREPARING_IMAGE};
 use crate::state::{MAX_CHARS, thousands};
 use crate::state::{Mic, UiState};
 
@@ -13,6 +17,19 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
         let text = chat.draft.get_untracked();
         chat.send(text);
     };
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let attach_button = NodeRef::<leptos::html::Button>::new();
+    let images_on = move || chat.images_allowed.get();
+    let attached = NodeRef::<leptos::html::Ul>::new();
+    Effect::new(move |_| {
+        chat.attachments.with(|list| {
+            if let Some(ul) = attached.get() {
+                thumbnails::attachments(&ul, list);
+            }
+        });
+    });
+    let nothing_to_send =
+        move || chat.draft.with(|d| d.trim().is_empty()) && chat.attachments.with(Vec::is_empty);
     let mic = ui.mic;
     let listening = move || mic.get() == Mic::Listening;
     let why = move || mic.get().explanation();
@@ -25,6 +42,51 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
         <form class="gw-composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
             {move || chat.queued.get().map(|q| view! {
                 <p class="gw-queued" role="status">"Will send after this reply: " {q}</p>
+            })}
+            // Drawn by `thumbnails`; a click on a remove button is read here, and the keyboard
+            // goes back to the attach button.
+            <ul
+                class="gw-attachments"
+                aria-label=ATTACHED_IMAGES
+                node_ref=attached
+                on:click=move |ev| if let Some(id) = thumbnails::removed(&ev) {
+                    chat.remove_attachment(id);
+                    if let Some(b) = attach_button.get_untracked() {
+                        let _ = b.focus();
+                    }
+                }
+            ></ul>
+            {move || images_on().then(|| view! {
+                // Picked from files, or on a phone taken with the camera (the picker offers it
+                // for image types); hidden, the button opens it.
+                <input
+                    type="file"
+                    class="gw-file"
+                    accept=ACCEPTED
+                    multiple
+                    tabindex="-1"
+                    aria-hidden="true"
+                    node_ref=file_input
+                    on:change=move |ev| {
+                        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+                        let files = files_of(input.files());
+                        // The same file picked again must fire `change` again.
+                        input.set_value("");
+                        chat.attach_files(files);
+                    }
+                />
+                <button
+                    type="button"
+                    class="gw-icon gw-attach"
+                    aria-label=ATTACH_IMAGE
+                    title=ATTACH_IMAGE
+                    node_ref=attach_button
+                    on:click=move |_| if let Some(i) = file_input.get_untracked() { i.click() }
+                >
+                    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+                        <path fill="currentColor" d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z" />
+                    </svg>
+                </button>
             })}
             <textarea
                 class="gw-input"
@@ -68,7 +130,7 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                 class="gw-icon gw-send"
                 class:gw-stop=move || chat.busy.get()
                 // Looks disabled with nothing to send; still focusable and named "Send".
-                class:gw-empty=move || !chat.busy.get() && chat.draft.with(|d| d.trim().is_empty())
+                class:gw-empty=move || !chat.busy.get() && nothing_to_send()
                 aria-label=move || if chat.busy.get() { "Stop generating" } else { "Send" }
                 on:click=move |_| if chat.busy.get_untracked() { chat.stop() } else { send() }
             >
@@ -78,6 +140,8 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             </button>
             {move || count().map(|c| view! { <p class="gw-count" id="gw-count">{c}</p> })}
             {move || why().map(|w| view! { <p class="gw-hint" id="gw-mic-why" role="status">{w}</p> })}
+            {move || chat.attachments.with(|l| l.iter().any(|a| a.data_url.is_empty())).then(|| view! { <p class="gw-hint" role="status">{PREPARING_IMAGE}</p> })}
+            {move || chat.attach_note.get().map(|n| view! { <p class="gw-hint gw-attach-note" role="alert">{n}</p> })}
             <p class="gw-fine">"AI assistant · answers may be wrong"</p>
         </form>
     }

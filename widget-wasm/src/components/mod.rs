@@ -5,6 +5,7 @@ mod composer;
 mod launcher;
 pub mod markdown;
 mod panel;
+mod thumbnails;
 mod transcript;
 
 use leptos::prelude::*;

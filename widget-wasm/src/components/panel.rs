@@ -5,7 +5,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::transcript::focus;
 use super::{Composer, Transcript};
+use crate::browser::image::files_of;
 use crate::state::UiState;
+use crate::state::wording::DROP_IMAGE;
 
 #[component]
 pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
@@ -32,6 +34,16 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
         }
     };
     let panel = NodeRef::<leptos::html::Section>::new();
+    // Images dropped or pasted anywhere on the panel are attached (sites that take images).
+    let images_on = move || chat.images_allowed.get_untracked();
+    let dragging = RwSignal::new(false);
+    let carries_files = |ev: &leptos::ev::DragEvent| {
+        ev.data_transfer().is_some_and(|d| {
+            d.types()
+                .iter()
+                .any(|t| t.as_string().as_deref() == Some("Files"))
+        })
+    };
     // On a phone the panel covers the page: it is modal, and Tab goes round inside it.
     let keep_focus = move |ev: &leptos::ev::KeyboardEvent| {
         let Some(panel) = panel.get_untracked().filter(|_| ui.narrow.get_untracked()) else {
@@ -65,6 +77,35 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
             node_ref=panel
             aria-label=move || ui.title.get()
             aria-modal=move || ui.narrow.get().then_some("true")
+            class:gw-dragging=move || dragging.get()
+            on:dragover=move |ev: leptos::ev::DragEvent| {
+                if images_on() && carries_files(&ev) {
+                    // Without this the browser opens the file instead of dropping it here.
+                    ev.prevent_default();
+                    dragging.set(true);
+                }
+            }
+            on:dragleave=move |ev: leptos::ev::DragEvent| {
+                // Leaving for a child element is not leaving the panel.
+                if ev.related_target().is_none() {
+                    dragging.set(false);
+                }
+            }
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                dragging.set(false);
+                if images_on() {
+                    ev.prevent_default();
+                    chat.attach_files(files_of(ev.data_transfer().and_then(|d| d.files())));
+                }
+            }
+            on:paste=move |ev: leptos::ev::ClipboardEvent| {
+                let files = files_of(ev.clipboard_data().and_then(|d| d.files()));
+                // Pasted text stays text; only a pasted image is attached.
+                if images_on() && !files.is_empty() {
+                    ev.prevent_default();
+                    chat.attach_files(files);
+                }
+            }
             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                 if ev.key() == "Escape" {
                     ev.stop_propagation();
@@ -116,6 +157,7 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
                 </button>
             })}
             <Composer input=input />
+            {move || dragging.get().then(|| view! { <div class="gw-drop" aria-hidden="true">{DROP_IMAGE}</div> })}
         </section>
     }
 }

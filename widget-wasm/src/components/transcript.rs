@@ -110,8 +110,20 @@ fn MessageView(m: Message) -> impl IntoView {
         Status::Failed => "failed",
         Status::Interrupted => "interrupted",
     };
+    // Above the text: the thumbnails, or a placeholder where none was kept.
+    let thumbs = m.images.get_value();
+    let images = (!thumbs.is_empty()).then(|| {
+        let div = NodeRef::<leptos::html::Div>::new();
+        Effect::new(move |_| {
+            if let Some(el) = div.get() {
+                super::thumbnails::sent(&el, &thumbs);
+            }
+        });
+        view! { <div class="gw-images" node_ref=div></div> }
+    });
     view! {
         <div class=class data-status=status>
+            {images}
             {match m.role {
                 Role::User => Either::Left(view! { <p class="gw-text">{move || m.text.get()}</p> }),
                 Role::Assistant => Either::Right(view! { <div class="gw-md" node_ref=body></div> }),

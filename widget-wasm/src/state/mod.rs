@@ -1,18 +1,20 @@
 //! The chat store: the conversation, the turn in progress, the problem to show, and its
 //! persistence (an `Effect` saves at every turn boundary).
 
+mod attach;
 pub mod persist;
 mod storage;
 mod turn;
 pub mod ui;
 pub mod voice;
-mod wording;
+pub mod wording;
 
 use leptos::prelude::*;
 use web_sys::AbortController;
 
 use crate::browser::log;
 use crate::speech::TtsOptions;
+pub use attach::Attachment;
 pub use turn::dispatch_error;
 use turn::dispatch_message;
 pub use ui::{Mic, UiState};
@@ -51,6 +53,8 @@ pub struct Message {
     pub role: Role,
     pub text: RwSignal<String>,
     pub status: RwSignal<Status>,
+    /// Thumbnails of the images sent with it, shown above the text (`""`: a placeholder).
+    pub images: StoredValue<Vec<String>>,
 }
 
 /// What went wrong, in words a visitor can read.
@@ -85,6 +89,19 @@ pub struct Chat {
     pub session_token: StoredValue<Option<String>>,
     /// `ClientInfo.stt_language`.
     pub stt_language: StoredValue<Option<String>>,
+    /// The site takes images (`ClientInfo.images`), how many to a message and how large.
+    /// (Signal and value types the widget already has: each new one costs bundle size.)
+    pub images_allowed: RwSignal<bool>,
+    pub max_images: StoredValue<u64>,
+    pub max_image_bytes: StoredValue<u64>,
+    /// Images in the composer, to go with the next message; one still being prepared
+    /// (decoded and scaled) has no `data_url` yet.
+    pub attachments: RwSignal<Vec<Attachment>>,
+    /// Why the last image could not be attached.
+    pub attach_note: RwSignal<Option<String>>,
+    /// The full images of the last message sent, by its id: a retry sends them again. Held
+    /// in memory only, never stored.
+    sent_images: StoredValue<Option<(u64, Vec<Attachment>)>>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     next_id: StoredValue<u64>,
     /// The user message and reply of the turn in progress in this tab.
@@ -134,6 +151,12 @@ impl Chat {
             chosen_voice: RwSignal::new(None),
             session_token: StoredValue::new(None),
             stt_language: StoredValue::new(None),
+            images_allowed: RwSignal::new(false),
+            max_images: StoredValue::new(0),
+            max_image_bytes: StoredValue::new(0),
+            attachments: RwSignal::new(Vec::new()),
+            attach_note: RwSignal::new(None),
+            sent_images: StoredValue::new(None),
             abort: StoredValue::new_local(None),
             // Ids from other tabs must not collide with this page's: a random base (2^52 is
             // still exact in a JSON number).
@@ -152,7 +175,7 @@ impl Chat {
                 Status::Streaming => Status::Interrupted,
                 s => s,
             };
-            last = Some(chat.push(m.id, m.role, m.text, status));
+            last = Some(chat.push_with(m.id, m.role, m.text, status, m.images));
         }
         if let Some(reply) = last.filter(|m| m.status.get_untracked() == Status::Interrupted)
             && let Some(question) = chat.question_before(reply.id)
@@ -187,14 +210,28 @@ impl Chat {
                 role,
                 text: RwSignal::new(text),
                 status: RwSignal::new(status),
+                images: StoredValue::new(Vec::new()),
             })
         })
     }
 
     /// Appends a message; `id` when it has one already (stored), else a fresh one.
     fn push(&self, id: Option<u64>, role: Role, text: String, status: Status) -> Message {
+        self.push_with(id, role, text, status, Vec::new())
+    }
+
+    /// [`Chat::push`] with image thumbnails.
+    fn push_with(
+        &self,
+        id: Option<u64>,
+        role: Role,
+        text: String,
+        status: Status,
+        images: Vec<String>,
+    ) -> Message {
         let id = id.unwrap_or_else(|| self.fresh_id());
         let m = self.make(id, role, text, status);
+        m.images.set_value(images);
         self.messages.update(|list| list.push(m));
         m
     }
@@ -237,11 +274,19 @@ impl Chat {
         }
     }
 
-    /// Sends `text` as the next turn; while a reply is arriving it is queued and sent when
-    /// that reply ends. Ignored when blank; refused (the text stays) when too long.
+    /// Sends `text` and the attached images as the next turn; while a reply is arriving text
+    /// alone is queued and sent when that reply ends (images wait in the composer). Ignored
+    /// when there is neither text nor an image; refused (the text stays) when too long.
     pub fn send(&self, text: String) {
         let text = text.trim().to_owned();
-        if text.is_empty() {
+        let images = self.attachments.get_untracked();
+        if text.is_empty() && images.is_empty() {
+            return;
+        }
+        // Images wait for the reply in progress, and for any still being prepared.
+        if !images.is_empty()
+            && (self.busy.get_untracked() || images.iter().any(|a| a.data_url.is_empty()))
+        {
             return;
         }
         let chars = text.chars().count();
@@ -269,7 +314,12 @@ impl Chat {
         if self.undo.with_untracked(Option::is_some) {
             self.undo.set(None);
         }
-        let user = self.push(None, Role::User, text.clone(), Status::Done);
+        let thumbs = images.iter().map(|a| a.thumb.clone()).collect();
+        let user = self.push_with(None, Role::User, text.clone(), Status::Done, thumbs);
+        if !images.is_empty() {
+            self.attachments.set(Vec::new());
+        }
+        self.sent_images.set_value(Some((user.id, images)));
         dispatch_message("user", &text, None);
         self.run(user, text, ALL_RETRIES);
     }

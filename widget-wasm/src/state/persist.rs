@@ -1,5 +1,9 @@
 //! The conversation in `localStorage`, one versioned key per client id.
 //!
+//! Images are never stored: a message keeps at most small JPEG thumbnails, and only the
+//! newest [`KEEP_THUMBS`] messages with images keep theirs (older ones keep a placeholder,
+//! `""`), so a long conversation of photos cannot fill the site's storage.
+//!
 //! Stored as JSON written and read with the browser's `JSON` (no serde_json in the bundle).
 //! Reading is tolerant: corrupt JSON, a wrong shape or unknown entries give an empty or partial
 //! conversation, never a failed start. Storage may be missing or throw (private mode,
@@ -16,6 +20,20 @@ use super::{Role, Status};
 pub const VERSION: u32 = 1;
 /// How many messages are kept; older ones are dropped first.
 pub const MAX_MESSAGES: usize = 200;
+/// Messages that keep their image thumbnails in storage; older ones keep placeholders.
+pub const KEEP_THUMBS: usize = 8;
+/// The longest thumbnail kept (a 128-pixel JPEG is a few KB); anything longer, or not a JPEG
+/// data URL, is a placeholder: storage holds no full image, whatever wrote it.
+pub const MAX_THUMB_CHARS: usize = 24 * 1024;
+
+/// A stored thumbnail, or the placeholder `""`.
+fn thumb_or_placeholder(t: &str) -> &str {
+    if t.len() <= MAX_THUMB_CHARS && t.starts_with("data:image/jpeg;base64,") {
+        t
+    } else {
+        ""
+    }
+}
 
 /// One message as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +43,8 @@ pub struct Saved {
     pub role: Role,
     pub text: String,
     pub status: Status,
+    /// Thumbnails of the images sent with it (`""` where only a placeholder is kept).
+    pub images: Vec<String>,
 }
 
 /// A conversation as stored.
@@ -75,9 +95,14 @@ pub fn to_json(c: &Conversation) -> String {
         set(&obj, "previous_response_id", &id.into());
     }
     let skip = c.messages.len().saturating_sub(MAX_MESSAGES);
+    // Counted from the newest: past KEEP_THUMBS messages with images, placeholders.
+    let mut with_images = 0;
     let list: Array = c.messages[skip..]
         .iter()
+        .rev()
         .map(|m| {
+            with_images += usize::from(!m.images.is_empty());
+            let kept_thumbs = with_images <= KEEP_THUMBS;
             let o = Object::new();
             if let Some(id) = m.id {
                 set(&o, "id", &(id as f64).into());
@@ -85,9 +110,24 @@ pub fn to_json(c: &Conversation) -> String {
             set(&o, "role", &role_name(m.role).into());
             set(&o, "text", &m.text.as_str().into());
             set(&o, "status", &status_name(m.status).into());
+            if !m.images.is_empty() {
+                let images: Array = m
+                    .images
+                    .iter()
+                    .map(|t| {
+                        JsValue::from(if kept_thumbs {
+                            thumb_or_placeholder(t)
+                        } else {
+                            ""
+                        })
+                    })
+                    .collect();
+                set(&o, "images", &images);
+            }
             JsValue::from(o)
         })
         .collect();
+    list.reverse();
     set(&obj, "messages", &list);
     if !c.draft.is_empty() {
         set(&obj, "draft", &c.draft.as_str().into());
@@ -132,6 +172,10 @@ pub fn from_json(json: &str) -> Option<Conversation> {
                 role,
                 text: js::value(&m, "text").as_string()?,
                 status,
+                images: js::strings(&m, "images")
+                    .iter()
+                    .map(|t| thumb_or_placeholder(t).to_owned())
+                    .collect(),
             })
         })
         .collect();

@@ -28,6 +28,7 @@ impl Chat {
                         role: m.role,
                         text,
                         status,
+                        images: m.images.get_value(),
                     }
                 })
                 .collect(),
@@ -81,7 +82,11 @@ impl Chat {
                         m.status.set(s.status);
                         *m
                     }
-                    None => self.make(id, s.role, s.text, s.status),
+                    None => {
+                        let m = self.make(id, s.role, s.text, s.status);
+                        m.images.set_value(s.images);
+                        m
+                    }
                 }
             })
             .collect();

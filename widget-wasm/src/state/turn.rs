@@ -30,9 +30,11 @@ impl Chat {
             let previous = chat.previous_response_id.get_untracked();
             let chosen = chat.chosen_voice.get_untracked();
             let session = chat.session_token.get_value();
+            let images = chat.images_of(user.id);
             let turn = Turn {
                 client_id: &client_id,
                 message: &text,
+                images: &images,
                 previous_response_id: previous.as_deref(),
                 voice: chosen.as_deref(),
                 session_token: session.as_deref(),
@@ -147,6 +149,7 @@ impl Chat {
                     // lost, and its bubble goes away until it is sent again.
                     chat.remove(reply.id);
                     chat.remove(user.id);
+                    chat.restore_attachments(user.id);
                     if chat.draft.with_untracked(|d| d.trim().is_empty()) {
                         chat.draft.set(text.clone());
                     } else {

@@ -215,6 +215,10 @@ impl UiState {
         chat.set_session_token(info.session_token);
         chat.stt_language.set_value(info.stt_language);
         chat.server_voice.set_value(info.server_voice);
+        chat.max_images.set_value(u64::from(info.max_images));
+        chat.max_image_bytes.set_value(info.max_image_bytes);
+        chat.images_allowed
+            .set(info.images && info.max_images > 0 && info.max_image_bytes > 0);
         chat.set_voices(info.voices);
         let (own_title, own_accent) = self
             .settings

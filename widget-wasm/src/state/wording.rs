@@ -1,4 +1,5 @@
-//! What a visitor reads when a turn fails: plain words, with when to retry. Pure.
+//! What a visitor reads when a turn fails: plain words, with when to retry; and the words of
+//! the image controls (kept here, together, for translation). Pure.
 
 use protocol::codes;
 
@@ -55,6 +56,39 @@ pub fn describe(failure: &Failure, had_text: bool) -> Option<(String, String)> {
         ),
     };
     Some((code, message))
+}
+
+/// The attach button's name (and tooltip).
+pub const ATTACH_IMAGE: &str = "Attach image";
+/// The name of the list of attached images in the composer.
+pub const ATTACHED_IMAGES: &str = "Attached images";
+/// Said while a picked image is being decoded and scaled.
+pub const PREPARING_IMAGE: &str = "Preparing the image…";
+pub const NOT_AN_IMAGE: &str = "Only PNG, JPEG, WebP or GIF images can be attached.";
+pub const UNREADABLE_IMAGE: &str = "This image could not be read. Please try another one.";
+pub const IMAGE_TOO_LARGE: &str = "This image is too large to send, even made smaller.";
+/// Shown over the panel while a file is dragged over it.
+pub const DROP_IMAGE: &str = "Drop an image to attach it";
+/// The name of a thumbnail in the transcript.
+pub const SENT_IMAGE: &str = "Image you sent";
+/// An image whose thumbnail was not kept (older messages in a long conversation).
+pub const IMAGE_NOT_KEPT: &str = "Image (not kept)";
+
+pub fn too_many_images(max: usize) -> String {
+    match max {
+        1 => "You can attach one image to a message.".into(),
+        n => format!("You can attach up to {n} images to a message."),
+    }
+}
+
+/// The name of the `i`-th of `n` thumbnails in the composer.
+pub fn attached_image(i: usize, n: usize) -> String {
+    format!("Attached image {i} of {n}")
+}
+
+/// The name of the button that removes the `i`-th attached image.
+pub fn remove_image(i: usize) -> String {
+    format!("Remove image {i}")
 }
 
 /// `4100` as "4,100".

@@ -33,6 +33,21 @@ pub struct LanguageModel {
     pub cached_prompt_text_token_price: u64,
     #[serde(default)]
     pub completion_text_token_price: u64,
+    #[serde(default)]
+    pub prompt_image_token_price: u64,
+    /// `"text"`, `"image"`, …
+    #[serde(default)]
+    pub input_modalities: Vec<String>,
+}
+
+impl LanguageModel {
+    /// Whether the model takes images. x.ai spells modalities in lower case in its examples;
+    /// any case is accepted.
+    pub fn takes_images(&self) -> bool {
+        self.input_modalities
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case("image"))
+    }
 }
 
 #[derive(Deserialize)]
@@ -52,6 +67,23 @@ pub async fn api_key_info(xai: &UpstreamClient) -> Result<ApiKeyInfo, UpstreamEr
 pub async fn language_models(xai: &UpstreamClient) -> Result<Vec<LanguageModel>, UpstreamError> {
     let list: LanguageModels = xai.get_json("language-models", "language-models").await?;
     Ok(list.models)
+}
+
+/// `GET /v1/language-models/{id}`: one model, by id or alias.
+pub async fn language_model(
+    xai: &UpstreamClient,
+    id: &str,
+) -> Result<LanguageModel, UpstreamError> {
+    // Ids are letters, digits, `-`, `.` and `_`; anything else is escaped, never a path.
+    const ID: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_');
+    let path = format!(
+        "language-models/{}",
+        percent_encoding::utf8_percent_encode(id, ID)
+    );
+    xai.get_json("language-models", &path).await
 }
 
 /// Number of tokens `text` is for `model` (`POST /v1/tokenize-text`).

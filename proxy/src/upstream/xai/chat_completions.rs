@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
 
+use crate::images::Image;
 use crate::upstream::UpstreamError;
 use crate::upstream::conversations::Message;
 use crate::upstream::http::UpstreamClient;
@@ -18,7 +19,48 @@ use crate::upstream::{Reply, ReplyEvent, ReplyStream, TokenUsage};
 #[derive(Debug, Serialize)]
 pub struct WireMessage<'a> {
     pub role: &'a str,
-    pub content: &'a str,
+    pub content: Content<'a>,
+}
+
+/// A message's `content`: a string, or with images typed parts (images first).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Content<'a> {
+    Text(&'a str),
+    Parts(Vec<Part<'a>>),
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Part<'a> {
+    ImageUrl { image_url: ImageUrl },
+    Text { text: &'a str },
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImageUrl {
+    pub url: String,
+    pub detail: &'static str,
+}
+
+impl<'a> Content<'a> {
+    fn new(text: &'a str, images: &'a [Image]) -> Self {
+        if images.is_empty() {
+            return Content::Text(text);
+        }
+        let parts = crate::upstream::parts_with_images(
+            text,
+            images,
+            |i| Part::ImageUrl {
+                image_url: ImageUrl {
+                    url: i.data_url(),
+                    detail: "auto",
+                },
+            },
+            |text| Part::Text { text },
+        );
+        Content::Parts(parts)
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -45,6 +87,8 @@ pub struct Prompt<'a> {
     pub instructions: &'a str,
     pub history: &'a [Message],
     pub message: &'a str,
+    /// Sent with the new message only (history holds no images).
+    pub images: &'a [Image],
     pub max_output_tokens: Option<u32>,
 }
 
@@ -53,17 +97,17 @@ impl<'a> Prompt<'a> {
         let mut messages = Vec::with_capacity(self.history.len() + 2);
         messages.push(WireMessage {
             role: "system",
-            content: self.instructions,
+            content: Content::Text(self.instructions),
         });
         for m in self.history {
             messages.push(WireMessage {
                 role: m.role.as_str(),
-                content: &m.content,
+                content: Content::Text(&m.content),
             });
         }
         messages.push(WireMessage {
             role: "user",
-            content: self.message,
+            content: Content::new(self.message, self.images),
         });
         CreateRequest {
             model: self.model,

@@ -82,7 +82,7 @@ impl XaiProvider {
                 };
                 reply.response_id = self
                     .conversations
-                    .remember(history.as_ref(), &turn.message, &reply.text)
+                    .remember(history.as_ref(), &turn.stored_message(), &reply.text)
                     .await?;
                 Ok(reply)
             }
@@ -117,7 +117,7 @@ impl XaiProvider {
                     &self.conversations,
                     inner,
                     history,
-                    turn.message.clone(),
+                    turn.stored_message(),
                 ))
             }
         }
@@ -165,6 +165,7 @@ fn prompt<'a>(turn: &'a Turn, history: Option<&'a [Message]>) -> Prompt<'a> {
         instructions: &turn.instructions,
         history: history.unwrap_or(&[]),
         message: &turn.message,
+        images: &turn.images,
         max_output_tokens: turn.max_output_tokens,
     }
 }

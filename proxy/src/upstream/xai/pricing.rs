@@ -23,6 +23,8 @@ pub struct Prices {
     pub prompt: u64,
     pub cached_prompt: u64,
     pub completion: u64,
+    /// Input tokens of an image (`prompt_image_token_price`).
+    pub image_prompt: u64,
 }
 
 impl Prices {
@@ -32,6 +34,7 @@ impl Prices {
         prompt: 300_000,
         cached_prompt: 300_000,
         completion: 300_000,
+        image_prompt: 300_000,
     };
 
     /// US dollars for `usage`. Cached input tokens are billed at the cached price.
@@ -42,6 +45,17 @@ impl Prices {
             + cached as f64 * self.cached_prompt as f64
             + usage.output_tokens as f64 * self.completion as f64;
         cents_per_100m / 100_000_000.0 / 100.0
+    }
+
+    /// US dollars for an estimate whose input includes `image_tokens` of images, priced at
+    /// the image price (the rest as [`Prices::cost_usd`]).
+    pub fn estimate_usd(&self, usage: &TokenUsage, image_tokens: u64) -> f64 {
+        let image_tokens = image_tokens.min(usage.input_tokens);
+        let text = TokenUsage {
+            input_tokens: usage.input_tokens - image_tokens,
+            ..usage.clone()
+        };
+        self.cost_usd(&text) + image_tokens as f64 * self.image_prompt as f64 / 1e10
     }
 }
 
@@ -131,6 +145,11 @@ pub fn index(models: &[LanguageModel]) -> HashMap<String, Prices> {
             prompt: m.prompt_text_token_price,
             cached_prompt: m.cached_prompt_text_token_price,
             completion: m.completion_text_token_price,
+            // Not listed: images cost what text does.
+            image_prompt: match m.prompt_image_token_price {
+                0 => m.prompt_text_token_price,
+                p => p,
+            },
         };
         map.insert(m.id.clone(), p);
         for a in &m.aliases {
@@ -151,6 +170,7 @@ mod tests {
             prompt: 20_000,
             cached_prompt: 5_000,
             completion: 100_000,
+            image_prompt: 40_000,
         };
         let usage = TokenUsage {
             input_tokens: 1_000_000,
@@ -161,5 +181,8 @@ mod tests {
         let cost = p.cost_usd(&usage);
         // 0.5M * $2 + 0.5M * $0.5 + 0.1M * $10 = 1 + 0.25 + 1 = 2.25
         assert!((cost - 2.25).abs() < 1e-9, "{cost}");
+        // 0.1M of the input were image tokens at $4/M instead of $2/M: + $0.2.
+        let est = p.estimate_usd(&usage, 100_000);
+        assert!((est - 2.45).abs() < 1e-9, "{est}");
     }
 }
