@@ -1,32 +1,646 @@
-//! Inline markdown: emphasis, code, links and autolinks, with only safe URLs kept.
+//! Inline markup, as CommonMark parses it: one scan to tokens (code spans, autolinks,
+//! escapes, entities, delimiter runs, brackets), the delimiter algorithm for emphasis and
+//! links, then one pass that nests the tokens. Every step is linear or close to it: a line full
+//! of `[` or `*` costs no more than ordinary text.
 
-use super::Inline;
+use super::text::{bare_url, entity, is_punct, is_space, safe_url, unescape};
 
-/// Keeps `url` only if it is an absolute `http(s):` or `mailto:` URL with no whitespace or
-/// control characters; `javascript:`, `data:`, relative and protocol-relative URLs are refused.
-pub fn safe_url(url: &str) -> Option<&str> {
-    let url = url.trim();
-    if url.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return None;
-    }
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let ok = lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || lower.starts_with("mailto:");
-    let has_rest = url
-        .find(':')
-        .is_some_and(|i| !url[i + 1..].trim_start_matches('/').is_empty());
-    (ok && has_rest).then_some(url)
+/// A run of text inside a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inline {
+    Text(String),
+    Code(String),
+    Em(Vec<Inline>),
+    Strong(Vec<Inline>),
+    /// `~~strikethrough~~`.
+    Del(Vec<Inline>),
+    /// `href` is always a safe URL (see [`safe_url`]).
+    Link {
+        href: String,
+        children: Vec<Inline>,
+    },
+    /// A line break. A newline inside a paragraph is one: chat replies mean a new line when
+    /// they write one (markdown-it's `breaks` option).
+    Break,
 }
 
-/// Parses inline markup. Works on chars so it never splits a UTF-8 sequence.
+/// Emphasis and links nested deeper than this are shown as typed. Each level is a recursive
+/// call when rendering, and the wasm stack is small.
+pub const MAX_NESTING: usize = 32;
+
+const NONE: usize = usize::MAX;
+
+enum Tok {
+    Text(String),
+    /// A finished node: code span, break, `<autolink>`.
+    Node(Inline),
+    /// A bare URL: a link, unless it is inside one.
+    Url(String),
+    /// A run of `*`, `_` or `~`: how many of its characters stay text, and the lengths of the
+    /// emphasis it closes and opens, in the order they were matched (innermost first).
+    Run {
+        ch: u8,
+        text: usize,
+        opens: Vec<u8>,
+        closes: Vec<u8>,
+    },
+    /// `[` or `![`; `link` once its `]` was found: the target if safe, `None` if not (the text
+    /// is kept, the target dropped).
+    Open {
+        image: bool,
+        link: Option<Option<String>>,
+    },
+    End,
+}
+
+struct Delim {
+    tok: usize,
+    ch: u8,
+    /// Characters not used yet; `orig` the run's length.
+    n: usize,
+    orig: usize,
+    open: bool,
+    close: bool,
+    /// The previous delimiter still on the stack (removed ones are skipped), or `NONE`.
+    prev: usize,
+}
+
+struct Bracket {
+    tok: usize,
+    image: bool,
+    /// The delimiter stack's height when it was pushed.
+    delims: usize,
+}
+
+struct Scan<'a> {
+    s: &'a str,
+    toks: Vec<Tok>,
+    delims: Vec<Delim>,
+    brackets: Vec<Bracket>,
+    /// `[` brackets below this height are inactive: a link formed above them (links never
+    /// contain links). One mark instead of a flag on each keeps a line of `[` linear.
+    dead: usize,
+    text: String,
+    /// Backtick run lengths with no closing run left: their later openers are text at once.
+    no_code: Vec<usize>,
+    /// Title quotes (`"`, `'`, `(`) with no closer left.
+    no_title: Vec<u8>,
+}
+
+/// Parses inline markup.
 pub fn parse_inline(src: &str) -> Vec<Inline> {
-    let chars: Vec<char> = src.chars().collect();
-    let mut out = Vec::new();
-    inline_into(&chars, &mut out, 0);
-    out
+    let mut p = Scan {
+        s: src,
+        toks: Vec::new(),
+        delims: Vec::new(),
+        brackets: Vec::new(),
+        dead: 0,
+        text: String::new(),
+        no_code: Vec::new(),
+        no_title: Vec::new(),
+    };
+    p.scan();
+    p.emphasis(0);
+    build(p.toks)
 }
 
+fn run_len(b: &[u8], i: usize, ch: u8) -> usize {
+    b[i..].iter().take_while(|&&c| c == ch).count()
+}
+
+fn special(c: u8) -> bool {
+    b"\\`*_~[!]<&\nhHmM".contains(&c)
+}
+
+impl Scan<'_> {
+    fn flush(&mut self) {
+        if !self.text.is_empty() {
+            self.toks.push(Tok::Text(std::mem::take(&mut self.text)));
+        }
+    }
+
+    fn push(&mut self, t: Tok) {
+        self.flush();
+        self.toks.push(t);
+    }
+
+    fn scan(&mut self) {
+        let s = self.s;
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            i = match b[i] {
+                b'\\' => match b.get(i + 1) {
+                    Some(b'\n') => {
+                        self.push(Tok::Node(Inline::Break));
+                        i + 2
+                    }
+                    Some(&n) if n.is_ascii_punctuation() => {
+                        self.text.push(n as char);
+                        i + 2
+                    }
+                    _ => {
+                        self.text.push('\\');
+                        i + 1
+                    }
+                },
+                b'`' => self.code(i),
+                b'*' | b'_' | b'~' => self.run(i),
+                b'[' => self.bracket(i, false),
+                b'!' if b.get(i + 1) == Some(&b'[') => self.bracket(i, true),
+                b']' => self.close_bracket(i),
+                b'<' => self.angle(i),
+                b'&' => match entity(&s[i..]) {
+                    Some((c, len)) => {
+                        self.text.push(c);
+                        i + len
+                    }
+                    None => {
+                        self.text.push('&');
+                        i + 1
+                    }
+                },
+                b'\n' => {
+                    // Spaces before a line break are not shown.
+                    let kept = self.text.trim_end_matches(' ').len();
+                    self.text.truncate(kept);
+                    self.push(Tok::Node(Inline::Break));
+                    i + 1
+                }
+                _ => {
+                    let before = s[..i].chars().next_back();
+                    // GFM: a bare URL starts a line or follows a space, `*`, `_`, `~` or `(`.
+                    let url = (before.is_none_or(|c| c.is_whitespace() || "*_~(".contains(c)))
+                        .then(|| bare_url(&s[i..]))
+                        .flatten();
+                    if let Some(len) = url {
+                        self.push(Tok::Url(s[i..i + len].to_owned()));
+                        i + len
+                    } else {
+                        let end = b[i + 1..]
+                            .iter()
+                            .position(|&c| special(c))
+                            .map_or(b.len(), |p| i + 1 + p);
+                        self.text.push_str(&s[i..end]);
+                        end
+                    }
+                }
+            };
+        }
+        self.flush();
+    }
+
+    /// A code span, or the backticks as text when no run of the same length closes it.
+    fn code(&mut self, i: usize) -> usize {
+        let s = self.s;
+        let b = s.as_bytes();
+        let n = run_len(b, i, b'`');
+        let start = i + n;
+        if !self.no_code.contains(&n) {
+            let mut j = start;
+            while j < b.len() {
+                if b[j] != b'`' {
+                    j += 1;
+                    continue;
+                }
+                let m = run_len(b, j, b'`');
+                if m == n {
+                    let mut code = s[start..j].replace('\n', " ");
+                    if code.len() >= 2
+                        && code.starts_with(' ')
+                        && code.ends_with(' ')
+                        && code.bytes().any(|c| c != b' ')
+                    {
+                        code = code[1..code.len() - 1].to_owned();
+                    }
+                    self.push(Tok::Node(Inline::Code(code)));
+                    return j + n;
+                }
+                j += m;
+            }
+            self.no_code.push(n);
+        }
+        self.text.push_str(&s[i..start]);
+        start
+    }
+
+    /// A run of `*`, `_` or `~`: text, and a delimiter if it can open or close.
+    fn run(&mut self, i: usize) -> usize {
+        let s = self.s;
+        let ch = s.as_bytes()[i];
+        let n = run_len(s.as_bytes(), i, ch);
+        let before = s[..i].chars().next_back();
+        let after = s[i + n..].chars().next();
+        let left = !is_space(after) && (!is_punct(after) || is_space(before) || is_punct(before));
+        let right = !is_space(before) && (!is_punct(before) || is_space(after) || is_punct(after));
+        let (open, close) = match ch {
+            // `_` inside a word (snake_case) is never emphasis.
+            b'_' => (
+                left && (!right || is_punct(before)),
+                right && (!left || is_punct(after)),
+            ),
+            // Strikethrough is exactly two tildes: `~5 minutes` stays as written.
+            b'~' if n != 2 => (false, false),
+            _ => (left, right),
+        };
+        self.push(Tok::Run {
+            ch,
+            text: n,
+            opens: Vec::new(),
+            closes: Vec::new(),
+        });
+        if open || close {
+            self.delims.push(Delim {
+                tok: self.toks.len() - 1,
+                ch,
+                n,
+                orig: n,
+                open,
+                close,
+                prev: self.delims.len().checked_sub(1).unwrap_or(NONE),
+            });
+        }
+        i + n
+    }
+
+    fn bracket(&mut self, i: usize, image: bool) -> usize {
+        self.push(Tok::Open { image, link: None });
+        self.brackets.push(Bracket {
+            tok: self.toks.len() - 1,
+            image,
+            delims: self.delims.len(),
+        });
+        i + 1 + usize::from(image)
+    }
+
+    /// `]`: a link or image if the nearest open bracket is followed by `(target)` here.
+    fn close_bracket(&mut self, i: usize) -> usize {
+        let height = self.brackets.len();
+        let active = self
+            .brackets
+            .last()
+            .is_some_and(|br| br.image || height > self.dead);
+        let target = if active {
+            self.link_target(i + 1)
+        } else {
+            None
+        };
+        let popped = self.brackets.pop();
+        self.dead = self.dead.min(self.brackets.len());
+        let (Some((href, end)), Some(br)) = (target, popped) else {
+            self.text.push(']');
+            return i + 1;
+        };
+        self.flush();
+        self.emphasis(br.delims);
+        self.delims.truncate(br.delims);
+        if let Tok::Open { link, .. } = &mut self.toks[br.tok] {
+            *link = Some(safe_url(&href).map(str::to_owned));
+        }
+        self.toks.push(Tok::End);
+        if !br.image {
+            self.dead = self.brackets.len();
+        }
+        end
+    }
+
+    /// `(target "title")` at `i`: the target (escapes and entities resolved) and where it ends.
+    fn link_target(&mut self, i: usize) -> Option<(String, usize)> {
+        let s = self.s;
+        let b = s.as_bytes();
+        if b.get(i) != Some(&b'(') {
+            return None;
+        }
+        let ws = |mut j: usize| {
+            while b.get(j).is_some_and(u8::is_ascii_whitespace) {
+                j += 1;
+            }
+            j
+        };
+        let start = ws(i + 1);
+        let (dest, mut j) = if b.get(start) == Some(&b'<') {
+            let mut k = start + 1;
+            loop {
+                match *b.get(k)? {
+                    b'>' => break,
+                    b'\n' | b'<' => return None,
+                    b'\\' => k += 2,
+                    _ => k += 1,
+                }
+            }
+            (&s[start + 1..k], k + 1)
+        } else {
+            let (mut k, mut depth) = (start, 0);
+            while let Some(&c) = b.get(k) {
+                match c {
+                    b'\\' if b.get(k + 1).is_some_and(u8::is_ascii_punctuation) => k += 1,
+                    b'(' if depth == 32 => return None,
+                    b'(' => depth += 1,
+                    b')' if depth == 0 => break,
+                    b')' => depth -= 1,
+                    0..=b' ' | 0x7f => break,
+                    _ => {}
+                }
+                k += 1;
+            }
+            if depth != 0 {
+                return None;
+            }
+            (&s[start..k], k)
+        };
+        let gap = ws(j);
+        if let Some(&q) = b.get(gap)
+            && gap > j
+            && matches!(q, b'"' | b'\'' | b'(')
+        {
+            if self.no_title.contains(&q) {
+                return None;
+            }
+            let close = if q == b'(' { b')' } else { q };
+            let mut k = gap + 1;
+            loop {
+                match b.get(k) {
+                    None => {
+                        self.no_title.push(q);
+                        return None;
+                    }
+                    Some(&c) if c == close => break,
+                    Some(b'(') if q == b'(' => return None,
+                    Some(b'\\') => k += 2,
+                    _ => k += 1,
+                }
+            }
+            j = ws(k + 1);
+        } else {
+            j = gap;
+        }
+        (b.get(j) == Some(&b')')).then(|| (unescape(dest), j + 1))
+    }
+
+    /// `<scheme:…>` and `<user@host>` autolinks; any other `<` is text (raw HTML is shown as
+    /// typed).
+    fn angle(&mut self, i: usize) -> usize {
+        let s = self.s;
+        let rest = &s[i + 1..];
+        let end = rest.find(|c: char| c == '>' || c == '<' || c.is_whitespace() || c.is_control());
+        if let Some(end) = end.filter(|&e| rest.as_bytes()[e] == b'>') {
+            let inner = &rest[..end];
+            let colon = inner.find(':').unwrap_or(0);
+            let uri = (2..=32).contains(&colon)
+                && inner.as_bytes()[0].is_ascii_alphabetic()
+                && inner[..colon]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"+.-".contains(&c));
+            if uri || is_email(inner) {
+                let href = if uri {
+                    inner.to_owned()
+                } else {
+                    format!("mailto:{inner}")
+                };
+                match safe_url(&href) {
+                    Some(h) => self.push(Tok::Node(Inline::Link {
+                        href: h.to_owned(),
+                        children: vec![Inline::Text(inner.to_owned())],
+                    })),
+                    None => self.text.push_str(inner),
+                }
+                return i + end + 2;
+            }
+        }
+        self.text.push('<');
+        i + 1
+    }
+
+    /// CommonMark's "process emphasis" over the delimiters from `bottom` up: each closer,
+    /// left to right, takes the nearest opener of its kind below it.
+    fn emphasis(&mut self, bottom: usize) {
+        // Per closer kind: below this no opener can match (so a failed search is never repeated).
+        let mut floor = [bottom; 18];
+        let mut c = bottom;
+        while c < self.delims.len() {
+            let d = &self.delims[c];
+            if !d.close || d.n == 0 {
+                c += 1;
+                continue;
+            }
+            let kind = usize::from(d.ch == b'_') + 2 * usize::from(d.ch == b'~');
+            let key = kind * 6 + usize::from(d.open) * 3 + d.orig % 3;
+            let mut o = d.prev;
+            while o != NONE && o >= floor[key] {
+                let od = &self.delims[o];
+                // The "rule of 3": `*foo**bar*` is one em, not a strong inside.
+                let odd = (od.close || d.open)
+                    && (od.orig + d.orig) % 3 == 0
+                    && !(od.orig % 3 == 0 && d.orig % 3 == 0);
+                if od.open && od.ch == d.ch && od.n > 0 && !odd {
+                    break;
+                }
+                o = od.prev;
+            }
+            if o == NONE || o < floor[key] {
+                floor[key] = c;
+                if !self.delims[c].open {
+                    self.unlink(c);
+                }
+                c += 1;
+                continue;
+            }
+            let k = if d.n >= 2 && self.delims[o].n >= 2 {
+                2
+            } else {
+                1
+            };
+            for (at, closing) in [(o, false), (c, true)] {
+                self.delims[at].n -= k;
+                if let Tok::Run {
+                    text,
+                    opens,
+                    closes,
+                    ..
+                } = &mut self.toks[self.delims[at].tok]
+                {
+                    *text -= k;
+                    let list = if closing { closes } else { opens };
+                    list.push(k as u8);
+                }
+            }
+            // Everything between the two is now inside the emphasis: off the stack.
+            self.delims[c].prev = if self.delims[o].n == 0 {
+                self.delims[o].prev
+            } else {
+                o
+            };
+            if self.delims[c].n == 0 {
+                self.unlink(c);
+                c += 1;
+            }
+        }
+    }
+
+    fn unlink(&mut self, c: usize) {
+        let prev = self.delims[c].prev;
+        if let Some(next) = self.delims.get_mut(c + 1) {
+            next.prev = prev;
+        }
+    }
+}
+
+/// `local@domain` as CommonMark's email autolinks define it.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&c))
+        && domain.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+enum Frame {
+    Root,
+    Em(u8, usize),
+    Link(String),
+    /// An image: its text becomes the alt text, shown as plain text (no image is loaded).
+    Image,
+    /// A link with an unsafe target: its text stays, with its markup.
+    Unlinked,
+    /// Too deep: its markers come back as text.
+    Flat(String),
+}
+
+/// Nests the tokens: matched delimiters and brackets open and close frames.
+fn build(toks: Vec<Tok>) -> Vec<Inline> {
+    let mut frames: Vec<(Frame, Vec<Inline>)> = vec![(Frame::Root, Vec::new())];
+    // Links (and images) open: a URL inside one is text.
+    let mut in_link = 0;
+    let mut depth = 0;
+    for tok in toks {
+        let out = &mut frames.last_mut().expect("the root frame stays").1;
+        match tok {
+            Tok::Text(t) => push_text(out, &t),
+            Tok::Url(u) if in_link > 0 => push_text(out, &u),
+            Tok::Url(u) => out.push(Inline::Link {
+                href: u.clone(),
+                children: vec![Inline::Text(u)],
+            }),
+            Tok::Node(Inline::Link { children, .. }) if in_link > 0 => {
+                children.iter().for_each(|c| push_plain(out, c));
+            }
+            Tok::Node(n) => out.push(n),
+            Tok::Run {
+                ch,
+                text,
+                opens,
+                closes,
+            } => {
+                for _ in closes {
+                    close(&mut frames, &mut depth, &mut in_link);
+                }
+                let out = &mut frames.last_mut().expect("the root frame stays").1;
+                push_text(out, &(ch as char).to_string().repeat(text));
+                for k in opens.into_iter().rev() {
+                    open(&mut frames, &mut depth, Frame::Em(ch, usize::from(k)));
+                }
+            }
+            Tok::Open { image, link: None } => push_text(out, if image { "![" } else { "[" }),
+            Tok::Open {
+                image,
+                link: Some(href),
+            } => {
+                in_link += 1;
+                let frame = match href {
+                    _ if image => Frame::Image,
+                    Some(h) => Frame::Link(h),
+                    None => Frame::Unlinked,
+                };
+                open(&mut frames, &mut depth, frame);
+            }
+            Tok::End => close(&mut frames, &mut depth, &mut in_link),
+        }
+    }
+    while frames.len() > 1 {
+        close(&mut frames, &mut depth, &mut in_link);
+    }
+    frames.pop().map(|f| f.1).unwrap_or_default()
+}
+
+fn open(frames: &mut Vec<(Frame, Vec<Inline>)>, depth: &mut usize, frame: Frame) {
+    let nests = matches!(frame, Frame::Em(..) | Frame::Link(_));
+    let frame = match frame {
+        Frame::Em(ch, k) if *depth >= MAX_NESTING => {
+            let marks = (ch as char).to_string().repeat(k);
+            let out = &mut frames.last_mut().expect("the root frame stays").1;
+            push_text(out, &marks);
+            Frame::Flat(marks)
+        }
+        // Its text stays, without the link.
+        Frame::Link(_) if *depth >= MAX_NESTING => Frame::Unlinked,
+        f => {
+            *depth += usize::from(nests);
+            f
+        }
+    };
+    frames.push((frame, Vec::new()));
+}
+
+fn close(frames: &mut Vec<(Frame, Vec<Inline>)>, depth: &mut usize, in_link: &mut usize) {
+    // The root stays: every close has its open.
+    if frames.len() < 2 {
+        return;
+    }
+    let Some((frame, kids)) = frames.pop() else {
+        return;
+    };
+    let Some((_, out)) = frames.last_mut() else {
+        return;
+    };
+    let node = match frame {
+        Frame::Em(ch, k) => {
+            *depth -= 1;
+            match (ch, k) {
+                (b'~', _) => Inline::Del(kids),
+                (_, 2) => Inline::Strong(kids),
+                _ => Inline::Em(kids),
+            }
+        }
+        Frame::Link(href) => {
+            *depth -= 1;
+            *in_link -= 1;
+            Inline::Link {
+                href,
+                children: kids,
+            }
+        }
+        Frame::Image => {
+            *in_link -= 1;
+            kids.iter().for_each(|c| push_plain(out, c));
+            return;
+        }
+        Frame::Unlinked => {
+            *in_link -= 1;
+            kids.into_iter().for_each(|c| push_node(out, c));
+            return;
+        }
+        Frame::Flat(marks) => {
+            for k in kids {
+                push_node(out, k);
+            }
+            push_text(out, &marks);
+            return;
+        }
+        Frame::Root => return,
+    };
+    out.push(node);
+}
+
+/// Adds text, merged with the text before it.
 fn push_text(out: &mut Vec<Inline>, s: &str) {
     if s.is_empty() {
         return;
@@ -38,184 +652,20 @@ fn push_text(out: &mut Vec<Inline>, s: &str) {
     }
 }
 
-fn find_seq(chars: &[char], from: usize, pat: &[char]) -> Option<usize> {
-    (from..chars.len().saturating_sub(pat.len() - 1)).find(|&i| chars[i..].starts_with(pat))
+fn push_node(out: &mut Vec<Inline>, node: Inline) {
+    match node {
+        Inline::Text(t) => push_text(out, &t),
+        n => out.push(n),
+    }
 }
 
-fn is_word(c: Option<&char>) -> bool {
-    c.is_some_and(|c| c.is_alphanumeric())
-}
-
-/// Emphasis and links nested deeper than this are shown as typed. Each level is a recursive
-/// call, and the wasm stack is small: a reply of nested `[` could otherwise crash the widget.
-pub(super) const MAX_NESTING: usize = 32;
-
-fn inline_into(chars: &[char], out: &mut Vec<Inline>, depth: usize) {
-    if depth >= MAX_NESTING {
-        push_text(out, &chars.iter().collect::<String>());
-        return;
+/// Adds a node's text only (an image's alt text).
+fn push_plain(out: &mut Vec<Inline>, node: &Inline) {
+    match node {
+        Inline::Text(t) | Inline::Code(t) => push_text(out, t),
+        Inline::Em(k) | Inline::Strong(k) | Inline::Del(k) | Inline::Link { children: k, .. } => {
+            k.iter().for_each(|c| push_plain(out, c));
+        }
+        Inline::Break => push_text(out, " "),
     }
-    let mut text = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1);
-        // Backslash escapes a punctuation character.
-        if c == '\\' && next.is_some_and(|n| n.is_ascii_punctuation()) {
-            text.push(chars[i + 1]);
-            i += 2;
-            continue;
-        }
-        if c == '\n' {
-            push_text(out, &std::mem::take(&mut text));
-            out.push(Inline::Break);
-            i += 1;
-            continue;
-        }
-        if c == '`' {
-            let ticks = chars[i..].iter().take_while(|&&t| t == '`').count();
-            let pat = vec!['`'; ticks];
-            if let Some(end) = find_seq(chars, i + ticks, &pat) {
-                push_text(out, &std::mem::take(&mut text));
-                let code: String = chars[i + ticks..end].iter().collect();
-                out.push(Inline::Code(code.trim().to_owned()));
-                i = end + ticks;
-                continue;
-            }
-            text.extend(&chars[i..i + ticks]);
-            i += ticks;
-            continue;
-        }
-        if (c == '*' || c == '_') && next == Some(&c) {
-            // `**strong**` / `__strong__`: the content must not start with a space.
-            if chars.get(i + 2).is_some_and(|n| !n.is_whitespace())
-                && (c == '*' || !is_word(i.checked_sub(1).and_then(|p| chars.get(p))))
-                && let Some(mut end) = find_seq(chars, i + 3, &[c, c])
-            {
-                // In a run like `***`, the last two close the strong (`**a *b***`).
-                while chars.get(end + 2) == Some(&c) {
-                    end += 1;
-                }
-                push_text(out, &std::mem::take(&mut text));
-                let mut inner = Vec::new();
-                inline_into(&chars[i + 2..end], &mut inner, depth + 1);
-                out.push(Inline::Strong(inner));
-                i = end + 2;
-                continue;
-            }
-        } else if (c == '*' || c == '_')
-            && next.is_some_and(|n| !n.is_whitespace())
-            && (c == '*' || !is_word(i.checked_sub(1).and_then(|p| chars.get(p))))
-        {
-            // `*em*` / `_em_`; `_` inside words (snake_case) is never emphasis.
-            let close = (i + 2..chars.len()).find(|&j| {
-                chars[j] == c
-                    && !chars[j - 1].is_whitespace()
-                    && chars.get(j + 1) != Some(&c)
-                    && (c == '*' || !is_word(chars.get(j + 1)))
-            });
-            if let Some(end) = close {
-                push_text(out, &std::mem::take(&mut text));
-                let mut inner = Vec::new();
-                inline_into(&chars[i + 1..end], &mut inner, depth + 1);
-                out.push(Inline::Em(inner));
-                i = end + 1;
-                continue;
-            }
-        }
-        if c == '['
-            && let Some((label_end, url_end)) = link_at(chars, i)
-        {
-            let url: String = chars[label_end + 2..url_end].iter().collect();
-            let mut children = Vec::new();
-            inline_into(&chars[i + 1..label_end], &mut children, depth + 1);
-            push_text(out, &std::mem::take(&mut text));
-            match safe_url(&url) {
-                Some(href) => out.push(Inline::Link {
-                    href: href.to_owned(),
-                    children,
-                }),
-                // An unsafe link keeps its label, as text, and loses its target.
-                None => out.extend(children),
-            }
-            i = url_end + 1;
-            continue;
-        }
-        if (c == 'h' || c == 'H')
-            && !is_word(i.checked_sub(1).and_then(|p| chars.get(p)))
-            && let Some(end) = autolink_at(chars, i)
-        {
-            let url: String = chars[i..end].iter().collect();
-            if let Some(href) = safe_url(&url) {
-                push_text(out, &std::mem::take(&mut text));
-                out.push(Inline::Link {
-                    href: href.to_owned(),
-                    children: vec![Inline::Text(href.to_owned())],
-                });
-                i = end;
-                continue;
-            }
-        }
-        text.push(c);
-        i += 1;
-    }
-    push_text(out, &text);
-}
-
-/// `[label](url)` at `i`: the index of `]` and of `)`.
-fn link_at(chars: &[char], i: usize) -> Option<(usize, usize)> {
-    let mut depth = 0;
-    let mut j = i + 1;
-    let label_end = loop {
-        match chars.get(j)? {
-            '[' => depth += 1,
-            ']' if depth == 0 => break j,
-            ']' => depth -= 1,
-            '\n' => return None,
-            _ => {}
-        }
-        j += 1;
-    };
-    if chars.get(label_end + 1) != Some(&'(') {
-        return None;
-    }
-    // Balanced parentheses belong to the URL (`https://en.wikipedia.org/wiki/Rust_(language)`).
-    let mut depth = 0;
-    for (k, &c) in chars.iter().enumerate().skip(label_end + 2) {
-        match c {
-            '(' => depth += 1,
-            ')' if depth == 0 => return Some((label_end, k)),
-            ')' => depth -= 1,
-            c if c.is_whitespace() => return None,
-            _ => {}
-        }
-    }
-    None
-}
-
-/// A bare `http://` or `https://` URL at `i`: where it ends (trailing punctuation excluded).
-fn autolink_at(chars: &[char], i: usize) -> Option<usize> {
-    let head: String = chars[i..chars.len().min(i + 8)]
-        .iter()
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if !(head.starts_with("https://") || head.starts_with("http://")) {
-        return None;
-    }
-    let mut end = i;
-    while end < chars.len()
-        && !chars[end].is_whitespace()
-        && !matches!(chars[end], '<' | '>' | '"' | '`')
-    {
-        end += 1;
-    }
-    while end > i
-        && matches!(
-            chars[end - 1],
-            '.' | ',' | ':' | ';' | '!' | '?' | ')' | '\'' | '*' | '_'
-        )
-    {
-        end -= 1;
-    }
-    Some(end)
 }
