@@ -18,7 +18,9 @@ struct Dom {
     stack: Vec<Element>,
 }
 
+// Not inlined: the renderer calls these from dozens of places, and the widget's size counts.
 impl Sink for Dom {
+    #[inline(never)]
     fn open(&mut self, tag: &'static str) {
         if let (Ok(e), Some(parent)) = (self.doc.create_element(tag), self.stack.last()) {
             let _ = parent.append_child(&e);
@@ -26,18 +28,21 @@ impl Sink for Dom {
         }
     }
 
+    #[inline(never)]
     fn attr(&mut self, name: &'static str, value: &str) {
         if let Some(e) = self.stack.last() {
             let _ = e.set_attribute(name, value);
         }
     }
 
+    #[inline(never)]
     fn text(&mut self, text: &str) {
         if let Some(e) = self.stack.last() {
             let _ = e.append_child(&self.doc.create_text_node(text));
         }
     }
 
+    #[inline(never)]
     fn close(&mut self) {
         if self.stack.len() > 1 {
             self.stack.pop();

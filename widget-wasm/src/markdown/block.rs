@@ -2,7 +2,7 @@
 //! containers (quotes, lists, items) a line continues, which blocks it starts, where its text
 //! goes (lazy paragraph continuation included). GFM adds tables and task items.
 
-use super::text::unescape;
+use super::text::{line_start, number, trim_ws, unescape};
 use super::{Align, Block};
 
 /// Containers nested deeper than this are not opened: their markers stay text. Rendering
@@ -77,7 +77,11 @@ impl Cur<'_> {
     /// The rest of the line; what is left of a partly consumed tab becomes spaces.
     fn rest(&self) -> String {
         if self.tab {
-            " ".repeat(4 - self.col % 4) + &self.s[self.pos + 1..]
+            let mut s = String::new();
+            for _ in self.col % 4..4 {
+                s.push(' ');
+            }
+            s + &self.s[self.pos + 1..]
         } else {
             self.s[self.pos..].to_owned()
         }
@@ -332,7 +336,7 @@ impl Parser {
             } => {
                 let rest = &c.s[at..];
                 let run = rest.bytes().take_while(|&b| b == *ch).count();
-                if ind < 4 && run >= *len && rest[run..].trim_matches([' ', '\t']).is_empty() {
+                if ind < 4 && run >= *len && trim_ws(&rest[run..]).is_empty() {
                     self.close_leaf();
                 } else {
                     c.skip_cols(ind.min(*indent));
@@ -359,7 +363,7 @@ impl Parser {
         let Leaf::Para(p) = &mut self.leaf else {
             return false;
         };
-        let at = p.rfind('\n').map_or(0, |i| i + 1);
+        let at = line_start(p);
         let head = cells(&p[at..]);
         if head.len() != align.len() || !p[at..].contains('|') {
             return false;
@@ -376,19 +380,24 @@ impl Parser {
     fn close_leaf(&mut self) {
         let block = match std::mem::take(&mut self.leaf) {
             Leaf::None => return,
-            Leaf::Para(t) => Block::Para(t.trim_end().to_owned()),
+            Leaf::Para(t) => Block::Para(trim_ws(&t).to_owned()),
             Leaf::Fence { lang, mut text, .. } => {
                 text.pop();
                 Block::Code { lang, text }
             }
             Leaf::Indented(text) => {
-                let mut lines: Vec<&str> = text.lines().collect();
-                while lines.last().is_some_and(|l| l.trim().is_empty()) {
-                    lines.pop();
+                // Without its final newline and the blank lines before it.
+                let mut t = text.as_str();
+                while let Some(rest) = t.strip_suffix('\n') {
+                    let last = line_start(rest);
+                    t = if trim_ws(&rest[last..]).is_empty() { &rest[..last] } else { rest };
+                    if t.len() == rest.len() {
+                        break;
+                    }
                 }
                 Block::Code {
                     lang: String::new(),
-                    text: lines.join("\n"),
+                    text: t.to_owned(),
                 }
             }
             Leaf::Table(align, rows) => Block::Table { align, rows },
@@ -477,15 +486,13 @@ fn first_word(info: &str) -> String {
 fn atx(rest: &str) -> Option<(u8, &str)> {
     let level = rest.bytes().take_while(|&b| b == b'#').count();
     let after = &rest[level..];
-    if !(1..=6).contains(&level) || !(after.is_empty() || after.starts_with([' ', '\t'])) {
+    if !(1..=6).contains(&level) || !matches!(after.bytes().next(), None | Some(b' ' | b'\t')) {
         return None;
     }
-    let text = after.trim_matches([' ', '\t']);
+    let text = trim_ws(after);
     let open = text.trim_end_matches('#');
-    let text = if open.is_empty() {
-        open
-    } else if open.ends_with([' ', '\t']) {
-        open.trim_end_matches([' ', '\t'])
+    let text = if open.is_empty() || matches!(open.bytes().last(), Some(b' ' | b'\t')) {
+        trim_ws(open)
     } else {
         text
     };
@@ -499,7 +506,7 @@ fn fence(rest: &str) -> Option<(u8, usize, &str)> {
         .first()
         .filter(|&&c| c == b'`' || c == b'~')?;
     let len = rest.bytes().take_while(|&b| b == ch).count();
-    let info = rest[len..].trim_matches([' ', '\t']);
+    let info = trim_ws(&rest[len..]);
     (len >= 3 && !(ch == b'`' && info.contains('`'))).then_some((ch, len, info))
 }
 
@@ -527,7 +534,7 @@ fn list_marker(rest: &str) -> Option<(bool, u8, u32, usize)> {
     let found = match *b.first()? {
         c @ (b'-' | b'+' | b'*') => (false, c, 0, 1),
         _ if (1..=9).contains(&digits) && matches!(b.get(digits), Some(b'.' | b')')) => {
-            (true, b[digits], rest[..digits].parse().ok()?, digits + 1)
+            (true, b[digits], number(&rest[..digits], 10)?, digits + 1)
         }
         _ => return None,
     };
@@ -536,7 +543,6 @@ fn list_marker(rest: &str) -> Option<(bool, u8, u32, usize)> {
 
 /// A table's delimiter row (`| --- | :-: |`): the alignment of each column.
 fn delimiter_row(line: &str) -> Option<Vec<Align>> {
-    let line = line.trim_end();
     let b = line.as_bytes();
     let ok = |c: u8| matches!(c, b'|' | b'-' | b':');
     if b.len() < 2 || !ok(b[0]) || !(ok(b[1]) || b[1] == b' ') || b.starts_with(b"- ") {
@@ -545,18 +551,15 @@ fn delimiter_row(line: &str) -> Option<Vec<Align>> {
     if !b.iter().all(|&c| ok(c) || c == b' ' || c == b'\t') {
         return None;
     }
-    let parts: Vec<&str> = line.split('|').collect();
     let mut align = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        let t = part.trim();
-        if t.is_empty() && (i == 0 || i == parts.len() - 1) {
-            continue;
-        }
-        let dashes = t.trim_start_matches(':').trim_end_matches(':');
-        if dashes.is_empty() || !dashes.bytes().all(|c| c == b'-') || t.len() > dashes.len() + 2 {
+    for cell in cells(line) {
+        let c = cell.as_bytes();
+        let (left, right) = (c.first() == Some(&b':'), c.last() == Some(&b':'));
+        let dashes = &c[usize::from(left)..c.len() - usize::from(right && c.len() > 1)];
+        if dashes.is_empty() || !dashes.iter().all(|&d| d == b'-') {
             return None;
         }
-        align.push(match (t.starts_with(':'), t.ends_with(':')) {
+        align.push(match (left, right) {
             (true, true) => Align::Center,
             (false, true) => Align::Right,
             (true, false) => Align::Left,
@@ -588,5 +591,5 @@ fn cells(line: &str) -> Vec<String> {
     if cells.last().is_some_and(String::is_empty) {
         cells.pop();
     }
-    cells.iter().map(|c| c.trim().to_owned()).collect()
+    cells.iter().map(|c| trim_ws(c).to_owned()).collect()
 }

@@ -162,8 +162,8 @@ impl Scan<'_> {
                 },
                 b'\n' => {
                     // Spaces before a line break are not shown.
-                    let kept = self.text.trim_end_matches(' ').len();
-                    self.text.truncate(kept);
+                    let spaces = self.text.bytes().rev().take_while(|&c| c == b' ').count();
+                    self.text.truncate(self.text.len() - spaces);
                     self.push(Tok::Node(Inline::Break));
                     i + 1
                 }
@@ -395,7 +395,7 @@ impl Scan<'_> {
                 let href = if uri {
                     inner.to_owned()
                 } else {
-                    format!("mailto:{inner}")
+                    "mailto:".to_owned() + inner
                 };
                 match safe_url(&href) {
                     Some(h) => self.push(Tok::Node(Inline::Link {
@@ -487,9 +487,10 @@ impl Scan<'_> {
 
 /// `local@domain` as CommonMark's email autolinks define it.
 fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
+    let Some(at) = s.find('@') else {
         return false;
     };
+    let (local, domain) = (&s[..at], &s[at + 1..]);
     !local.is_empty()
         && local
             .bytes()
@@ -544,7 +545,7 @@ fn build(toks: Vec<Tok>) -> Vec<Inline> {
                     close(&mut frames, &mut depth, &mut in_link);
                 }
                 let out = &mut frames.last_mut().expect("the root frame stays").1;
-                push_text(out, &(ch as char).to_string().repeat(text));
+                push_text(out, &marks(ch, text));
                 for k in opens.into_iter().rev() {
                     open(&mut frames, &mut depth, Frame::Em(ch, usize::from(k)));
                 }
@@ -575,7 +576,7 @@ fn open(frames: &mut Vec<(Frame, Vec<Inline>)>, depth: &mut usize, frame: Frame)
     let nests = matches!(frame, Frame::Em(..) | Frame::Link(_));
     let frame = match frame {
         Frame::Em(ch, k) if *depth >= MAX_NESTING => {
-            let marks = (ch as char).to_string().repeat(k);
+            let marks = marks(ch, k);
             let out = &mut frames.last_mut().expect("the root frame stays").1;
             push_text(out, &marks);
             Frame::Flat(marks)
@@ -638,6 +639,15 @@ fn close(frames: &mut Vec<(Frame, Vec<Inline>)>, depth: &mut usize, in_link: &mu
         Frame::Root => return,
     };
     out.push(node);
+}
+
+/// `n` times the character `ch` (a delimiter run as text).
+fn marks(ch: u8, n: usize) -> String {
+    let mut s = String::new();
+    for _ in 0..n {
+        s.push(char::from(ch));
+    }
+    s
 }
 
 /// Adds text, merged with the text before it.

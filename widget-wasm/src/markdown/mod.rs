@@ -76,7 +76,7 @@ pub fn parse(src: &str) -> Vec<Block> {
 /// still become a list item, a rule, a fence or a table's delimiter row, and showing it as text
 /// first would make the block change shape twice.
 pub fn parse_streaming(src: &str) -> Vec<Block> {
-    let cut = src.rfind('\n').map_or(0, |i| i + 1);
+    let cut = text::line_start(src);
     let pending = src[cut..]
         .bytes()
         .all(|b| b" \t>|:-*+_=#`~.)[]0123456789".contains(&b));

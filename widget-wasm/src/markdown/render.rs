@@ -134,7 +134,7 @@ fn code(s: &mut impl Sink, lang: &str, text: &str) {
     s.attr("tabindex", "0");
     s.open("code");
     if !lang.is_empty() {
-        s.attr("class", &format!("language-{lang}"));
+        s.attr("class", &("language-".to_owned() + lang));
     }
     highlight(lang, text, &mut |class, piece| {
         if class.is_empty() {

@@ -8,14 +8,42 @@ pub fn safe_url(url: &str) -> Option<&str> {
     if url.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return None;
     }
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let ok = lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || lower.starts_with("mailto:");
+    let ok = scheme(url).is_some();
     let has_rest = url
         .find(':')
         .is_some_and(|i| !url[i + 1..].trim_start_matches('/').is_empty());
     (ok && has_rest).then_some(url)
+}
+
+/// `https://`, `http://` or `mailto:` at the start of `s`, in any case.
+fn scheme(s: &str) -> Option<&'static str> {
+    ["https://", "http://", "mailto:"]
+        .into_iter()
+        .find(|p| s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+}
+
+/// `s` without the spaces and tabs at either end (CommonMark's whitespace for block
+/// structure; Unicode's would cost its tables' lookups in every call).
+pub fn trim_ws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let ws = |c: &&u8| **c == b' ' || **c == b'\t';
+    let start = b.iter().take_while(ws).count();
+    let end = b.len() - b[start..].iter().rev().take_while(ws).count();
+    &s[start..end]
+}
+
+/// Where the last line of `s` starts.
+pub fn line_start(s: &str) -> usize {
+    s.bytes().rposition(|b| b == b'\n').map_or(0, |i| i + 1)
+}
+
+/// `digits` (non-empty, no sign) as a number in `radix`.
+pub fn number(digits: &str, radix: u32) -> Option<u32> {
+    let mut n: u32 = 0;
+    for c in digits.chars() {
+        n = n.checked_mul(radix)?.checked_add(c.to_digit(radix)?)?;
+    }
+    (!digits.is_empty()).then_some(n)
 }
 
 /// Named entities understood, each name followed by its character (never an ASCII letter or
@@ -34,7 +62,7 @@ fn named(name: &str) -> Option<char> {
         if &rest[..len] == name {
             return Some(value);
         }
-        rest = rest[len + value.len_utf8()..].trim_start_matches(' ');
+        rest = &rest[len + value.len_utf8()..];
     }
     None
 }
@@ -50,10 +78,10 @@ pub fn entity(s: &str) -> Option<(char, usize)> {
             Some(hex) => (hex, 16, 6),
             None => (num, 10, 7),
         };
-        if digits.is_empty() || digits.len() > max {
+        if digits.len() > max {
             return None;
         }
-        let n = u32::from_str_radix(digits, radix).ok()?;
+        let n = number(digits, radix)?;
         // NUL, surrogates and numbers past Unicode become the replacement character.
         char::from_u32(n)
             .filter(|&c| c != '\0')
@@ -104,10 +132,7 @@ pub fn is_punct(c: Option<char>) -> bool {
 /// A bare `http://`, `https://` or `mailto:` URL at the start of `s`: its length, with
 /// trailing punctuation and an unbalanced `)` left out (GFM's extended autolinks).
 pub fn bare_url(s: &str) -> Option<usize> {
-    let head = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-    let scheme = ["https://", "http://", "mailto:"]
-        .into_iter()
-        .find(|p| head.starts_with(p))?;
+    let scheme = scheme(s)?;
     if scheme == "mailto:" {
         // An address: `local@domain.tld`, the domain not ending in `-` or `_`.
         let b = s.as_bytes();
@@ -116,22 +141,27 @@ pub fn bare_url(s: &str) -> Option<usize> {
         while b[end - 1] == b'.' {
             end -= 1;
         }
-        let (local, domain) = s[7..end].split_once('@')?;
-        let ok = !local.is_empty() && domain.contains('.') && !domain.ends_with(['-', '_']);
+        let at = s[..end].find('@')?;
+        let domain = &s[at + 1..end];
+        let ok = at > 7 && domain.contains('.') && !domain.ends_with('-') && !domain.ends_with('_');
         return (ok && !domain.contains('@')).then_some(end);
     }
     let mut end = s
         .find(|c: char| c.is_whitespace() || c == '<')
         .unwrap_or(s.len());
-    loop {
-        let last = s[..end].chars().next_back()?;
-        let unbalanced =
-            last == ')' && s[..end].matches('(').count() < s[..end].matches(')').count();
-        if "?!.,:*_~'\"".contains(last) || unbalanced {
-            end -= 1;
-        } else {
+    // Parentheses still open: a `)` at the end closes one of them, or else is not the URL's.
+    let mut open = 0i32;
+    for b in s[..end].bytes() {
+        open += i32::from(b == b'(') - i32::from(b == b')');
+    }
+    while end > 0 {
+        let last = s.as_bytes()[end - 1];
+        if last == b')' && open < 0 {
+            open += 1;
+        } else if !b"?!.,:*_~'\"".contains(&last) {
             break;
         }
+        end -= 1;
     }
     (end > scheme.len()).then_some(end)
 }
