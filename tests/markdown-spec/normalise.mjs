@@ -57,7 +57,6 @@ function element(el, ctx) {
     return pre ? element(pre, ctx) : [];
   }
   if (tag === 'div' && hasClass(el, 'gw-table')) return kids();
-  if (tag === 'span' && ['gw-k', 'gw-s', 'gw-c', 'gw-n'].some((c) => hasClass(el, c))) return kids();
   if (tag === 'span' && hasClass(el, 'gw-sr')) return [];
   if (tag === 'span' && hasClass(el, 'gw-box')) return [['task', { checked: hasClass(el, 'gw-done') }, []]];
   if (tag === 'input' && attr(el, 'type') === 'checkbox') {

@@ -8,14 +8,13 @@
 //! or `mailto:`; anything else keeps its text and loses its target.
 //!
 //! Layout: blocks (the CommonMark container algorithm) in [`block`], inline markup in
-//! [`inline`], entities and URLs in [`text`], code colouring in [`highlight`].
+//! [`inline`], entities and URLs in [`text`], nodes to elements in [`render`].
 //!
 //! Why hand-written: pulldown-cmark or comrak would cost several times the size budget. What
 //! it leaves out on purpose (setext headings, reference links, raw HTML, most named entities)
 //! is listed with the differential test against markdown-it in `tests/markdown-spec/`.
 
 pub mod block;
-pub mod highlight;
 pub mod inline;
 pub mod render;
 pub mod text;

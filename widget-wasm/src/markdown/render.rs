@@ -4,11 +4,11 @@
 //!
 //! What a reply gets besides the plain elements: headings become `h3`–`h6` (the panel title is
 //! the `h2`; the reply's first heading is an `h3`, deeper ones follow from it), code blocks a
-//! header with their language and a "Copy code" button and coloured tokens, tables a wrapper
+//! header with their language and a "Copy code" button (no colouring: it did not fit the size
+//! budget, see docs/markdown.md), tables a wrapper
 //! that scrolls sideways and takes keyboard focus, task items a box with words for screen
 //! readers, links `rel="noopener noreferrer"` and a new tab.
 
-use super::highlight::highlight;
 use super::{Align, Block, Inline, parse_inline};
 
 /// Where elements go: `open` starts a child of the current element and makes it current,
@@ -136,16 +136,7 @@ fn code(s: &mut impl Sink, lang: &str, text: &str) {
     if !lang.is_empty() {
         s.attr("class", &("language-".to_owned() + lang));
     }
-    highlight(lang, text, &mut |class, piece| {
-        if class.is_empty() {
-            s.text(piece);
-        } else {
-            s.open("span");
-            s.attr("class", class);
-            s.text(piece);
-            s.close();
-        }
-    });
+    s.text(text);
     s.close();
     s.close();
     s.close();
