@@ -390,7 +390,11 @@ impl Parser {
                 let mut t = text.as_str();
                 while let Some(rest) = t.strip_suffix('\n') {
                     let last = line_start(rest);
-                    t = if trim_ws(&rest[last..]).is_empty() { &rest[..last] } else { rest };
+                    t = if trim_ws(&rest[last..]).is_empty() {
+                        &rest[..last]
+                    } else {
+                        rest
+                    };
                     if t.len() == rest.len() {
                         break;
                     }
