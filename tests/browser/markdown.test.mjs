@@ -130,7 +130,7 @@ test('axe finds no accessibility violation in such a reply', async () => {
 test('a wide table scrolls sideways inside the bubble, with a visible keyboard focus', async () => {
   const { page, context, box } = await openChat({ width: 390, height: 844, isMobile: true });
   await ask(page, box, `A comparison:\n\n${WIDE}\n\nThat is all.`);
-  const region = lastReply(page).getByRole('region', { name: 'Table' });
+  const region = lastReply(page).getByRole('group', { name: 'Scrollable table' });
   const fit = await region.evaluate((el) => {
     const bubble = el.closest('.gw-msg').getBoundingClientRect();
     const r = el.getBoundingClientRect();
@@ -140,7 +140,7 @@ test('a wide table scrolls sideways inside the bubble, with a visible keyboard f
   assert.ok(fit.inside, 'the box stays inside the bubble');
   assert.ok(fit.page <= 390, `the page does not scroll sideways (${fit.page})`);
   // Tab to it from the element before, as a keyboard user would.
-  await lastReply(page).getByRole('region', { name: 'Table' }).evaluate((el) => el.focus({ focusVisible: true }));
+  await lastReply(page).getByRole('group', { name: 'Scrollable table' }).evaluate((el) => el.focus({ focusVisible: true }));
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Tab');
   const focus = await region.evaluate((el) => ({

@@ -145,10 +145,11 @@ fn code(s: &mut impl Sink, lang: &str, text: &str) {
 fn table(s: &mut impl Sink, align: &[Align], rows: &[Vec<String>]) {
     s.open("div");
     s.attr("class", "gw-table");
-    // A wide table scrolls inside the bubble; focus lets a keyboard scroll it.
+    // A wide table scrolls inside the bubble; focus lets a keyboard scroll it. A group, not a
+    // region: two tables in a reply would be two landmarks of the same name.
     s.attr("tabindex", "0");
-    s.attr("role", "region");
-    s.attr("aria-label", "Table");
+    s.attr("role", "group");
+    s.attr("aria-label", "Scrollable table");
     s.open("table");
     for (i, row) in rows.iter().enumerate() {
         if i < 2 {

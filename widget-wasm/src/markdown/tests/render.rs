@@ -31,7 +31,7 @@ fn code_blocks_get_a_label_and_a_copy_button() {
 fn tables_scroll_in_a_focusable_region_and_keep_alignment() {
     assert_eq!(
         html("| a | b |\n|--:|---|\n| *1* | 2 |"),
-        "<div class=\"gw-table\" tabindex=\"0\" role=\"region\" aria-label=\"Table\"><table>\
+        "<div class=\"gw-table\" tabindex=\"0\" role=\"group\" aria-label=\"Scrollable table\"><table>\
          <thead><tr><th class=\"gw-align-r\">a</th><th>b</th></tr></thead>\
          <tbody><tr><td class=\"gw-align-r\"><em>1</em></td><td>2</td></tr></tbody></table></div>"
     );
