@@ -387,17 +387,9 @@ impl Parser {
             }
             Leaf::Indented(text) => {
                 // Without its final newline and the blank lines before it.
-                let mut t = text.as_str();
-                while let Some(rest) = t.strip_suffix('\n') {
-                    let last = line_start(rest);
-                    t = if trim_ws(&rest[last..]).is_empty() {
-                        &rest[..last]
-                    } else {
-                        rest
-                    };
-                    if t.len() == rest.len() {
-                        break;
-                    }
+                let mut t = text.strip_suffix('\n').unwrap_or(&text);
+                while !t.is_empty() && trim_ws(&t[line_start(t)..]).is_empty() {
+                    t = &t[..line_start(t).saturating_sub(1)];
                 }
                 Block::Code {
                     lang: String::new(),

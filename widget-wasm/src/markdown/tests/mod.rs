@@ -80,6 +80,17 @@ fn tildes_and_longer_fences_and_indentation() {
             },
         ]
     );
+    // Blank lines after indented code are not part of it.
+    assert_eq!(
+        parse("    code\n      \n\nafter"),
+        vec![
+            Block::Code {
+                lang: String::new(),
+                text: "code".into()
+            },
+            p("after")
+        ]
+    );
     // A fence indented by two strips two spaces from its lines.
     assert_eq!(
         parse("  ```\n  a\n    b\n c\n  ```"),
