@@ -7,8 +7,9 @@
 //! can only ever be shown as text. Links are kept only when their target is `http:`, `https:`
 //! or `mailto:`; anything else keeps its text and loses its target.
 //!
-//! Layout: blocks (the CommonMark container algorithm) in [`block`], inline markup in
-//! [`inline`], entities and URLs in [`text`], nodes to elements in [`render`].
+//! Layout: blocks (the CommonMark container algorithm) in [`block`], one line's cursor and
+//! markers in `line`, inline markup in [`inline`] (tokens) and `nest` (emphasis, nesting),
+//! entities and URLs in [`text`], nodes to elements in [`render`].
 //!
 //! Why hand-written: pulldown-cmark or comrak would cost several times the size budget. What
 //! it leaves out on purpose (setext headings, reference links, raw HTML, most named entities)
@@ -16,6 +17,8 @@
 
 pub mod block;
 pub mod inline;
+mod line;
+mod nest;
 pub mod render;
 pub mod text;
 

@@ -147,7 +147,7 @@ pub fn bare_url(s: &str) -> Option<usize> {
         return (ok && !domain.contains('@')).then_some(end);
     }
     let mut end = s
-        .find(|c: char| c.is_whitespace() || c == '<')
+        .find(|c: char| c.is_whitespace() || c.is_control() || c == '<')
         .unwrap_or(s.len());
     // Parentheses still open: a `)` at the end closes one of them, or else is not the URL's.
     let mut open = 0i32;

@@ -204,6 +204,11 @@ fn bare_urls_become_links_without_trailing_punctuation() {
         ]
     );
     assert_eq!(parse_inline("xhttps://x.ai"), vec![t("xhttps://x.ai")]);
+    // Found by the `markdown` fuzz target: a control character ended up in the link.
+    assert_eq!(
+        parse_inline("https://n/a\0\0 x"),
+        vec![link("https://n/a", vec![t("https://n/a")]), t("\0\0 x")]
+    );
     assert_eq!(
         parse_inline("[https://a.b](https://c.d)"),
         vec![link("https://c.d", vec![t("https://a.b")])]
