@@ -225,18 +225,17 @@ fn strip_inline(line: &str, out: &mut String) {
         // `![alt](src)`: the alt text is said, not the `!`.
         text.push_str(rest[..open].strip_suffix('!').unwrap_or(&rest[..open]));
         let after = &rest[open + 1..];
-        if after.starts_with('~') {
-            match after[1..].find("~~") {
-                Some(end) => rest = &after[end + 3..],
-                None => {
-                    text.push_str("~~");
-                    rest = &after[1..];
-                }
+        if rest.as_bytes()[open] == b'~' {
+            match after.strip_prefix('~') {
+                Some(tail) => match tail.find("~~") {
+                    Some(end) => rest = &tail[end + 2..],
+                    None => {
+                        text.push_str("~~");
+                        rest = tail;
+                    }
+                },
+                None => rest = after,
             }
-            continue;
-        }
-        if rest[open..].starts_with('~') {
-            rest = after;
             continue;
         }
         match after.find("](").and_then(|close| {

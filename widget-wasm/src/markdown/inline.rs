@@ -3,68 +3,9 @@
 //! matches emphasis and nests the tokens. Every step is linear or close to it: a line full of
 //! `[` or `*` costs no more than ordinary text.
 
-use super::nest::{build, emphasis};
+use super::Inline;
+use super::nest::{Delim, NONE, Tok, build, emphasis};
 use super::text::{bare_url, entity, is_punct, is_space, safe_url, unescape};
-
-/// A run of text inside a block.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Inline {
-    Text(String),
-    Code(String),
-    Em(Vec<Inline>),
-    Strong(Vec<Inline>),
-    /// `~~strikethrough~~`.
-    Del(Vec<Inline>),
-    /// `href` is always a safe URL (see [`safe_url`]).
-    Link {
-        href: String,
-        children: Vec<Inline>,
-    },
-    /// A line break. A newline inside a paragraph is one: chat replies mean a new line when
-    /// they write one (markdown-it's `breaks` option).
-    Break,
-}
-
-/// Emphasis and links nested deeper than this are shown as typed. Each level is a recursive
-/// call when rendering, and the wasm stack is small.
-pub const MAX_NESTING: usize = 32;
-
-pub(super) const NONE: usize = usize::MAX;
-
-pub(super) enum Tok {
-    Text(String),
-    /// A finished node: code span, break, `<autolink>`.
-    Node(Inline),
-    /// A bare URL: a link, unless it is inside one.
-    Url(String),
-    /// A run of `*`, `_` or `~`: how many of its characters stay text, and the lengths of the
-    /// emphasis it closes and opens, in the order they were matched (innermost first).
-    Run {
-        ch: u8,
-        text: usize,
-        opens: Vec<u8>,
-        closes: Vec<u8>,
-    },
-    /// `[` or `![`; `link` once its `]` was found: the target if safe, `None` if not (the text
-    /// is kept, the target dropped).
-    Open {
-        image: bool,
-        link: Option<Option<String>>,
-    },
-    End,
-}
-
-pub(super) struct Delim {
-    pub(super) tok: usize,
-    pub(super) ch: u8,
-    /// Characters not used yet; `orig` the run's length.
-    pub(super) n: usize,
-    pub(super) orig: usize,
-    pub(super) open: bool,
-    pub(super) close: bool,
-    /// The previous delimiter still on the stack (removed ones are skipped), or `NONE`.
-    pub(super) prev: usize,
-}
 
 struct Bracket {
     tok: usize,

@@ -22,7 +22,7 @@ mod nest;
 pub mod render;
 pub mod text;
 
-pub use inline::{Inline, parse_inline};
+pub use inline::parse_inline;
 pub use text::safe_url;
 
 /// A block of a reply. Text that holds inline markup is kept raw and parsed when rendered.
@@ -57,6 +57,25 @@ pub enum Block {
         align: Vec<Align>,
         rows: Vec<Vec<String>>,
     },
+}
+
+/// A run of text inside a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inline {
+    Text(String),
+    Code(String),
+    Em(Vec<Inline>),
+    Strong(Vec<Inline>),
+    /// `~~strikethrough~~`.
+    Del(Vec<Inline>),
+    /// `href` is always a safe URL (see [`safe_url`]).
+    Link {
+        href: String,
+        children: Vec<Inline>,
+    },
+    /// A line break. A newline inside a paragraph is one: chat replies mean a new line when
+    /// they write one (markdown-it's `breaks` option).
+    Break,
 }
 
 /// A table column's alignment, from its delimiter cell (`:--`, `:-:`, `--:`).

@@ -1,7 +1,49 @@
-//! From tokens to nodes: CommonMark's "process emphasis" over the delimiter stack, then one
-//! pass that nests matched delimiters and brackets into [`Inline`]s, at most `MAX_NESTING` deep.
+//! Inline tokens and how they nest: the tokens `inline` scans to, CommonMark's "process
+//! emphasis" over the delimiter stack, then one pass that nests matched delimiters and brackets
+//! into [`Inline`]s, at most `MAX_NESTING` deep.
 
-use super::inline::{Delim, Inline, MAX_NESTING, NONE, Tok};
+use super::Inline;
+
+/// Emphasis and links nested deeper than this are shown as typed. Each level is a recursive
+/// call when rendering, and the wasm stack is small.
+pub const MAX_NESTING: usize = 32;
+
+pub(super) const NONE: usize = usize::MAX;
+
+pub(super) enum Tok {
+    Text(String),
+    /// A finished node: code span, break, `<autolink>`.
+    Node(Inline),
+    /// A bare URL: a link, unless it is inside one.
+    Url(String),
+    /// A run of `*`, `_` or `~`: how many of its characters stay text, and the lengths of the
+    /// emphasis it closes and opens, in the order they were matched (innermost first).
+    Run {
+        ch: u8,
+        text: usize,
+        opens: Vec<u8>,
+        closes: Vec<u8>,
+    },
+    /// `[` or `![`; `link` once its `]` was found: the target if safe, `None` if not (the text
+    /// is kept, the target dropped).
+    Open {
+        image: bool,
+        link: Option<Option<String>>,
+    },
+    End,
+}
+
+pub(super) struct Delim {
+    pub(super) tok: usize,
+    pub(super) ch: u8,
+    /// Characters not used yet; `orig` the run's length.
+    pub(super) n: usize,
+    pub(super) orig: usize,
+    pub(super) open: bool,
+    pub(super) close: bool,
+    /// The previous delimiter still on the stack (removed ones are skipped), or `NONE`.
+    pub(super) prev: usize,
+}
 
 /// CommonMark's "process emphasis" over the delimiters from `bottom` up: each closer, left to
 /// right, takes the nearest opener of its kind below it; the runs' tokens record what they
@@ -23,8 +65,8 @@ pub(super) fn emphasis(delims: &mut [Delim], toks: &mut [Tok], bottom: usize) {
             let od = &delims[o];
             // The "rule of 3": `*foo**bar*` is one em, not a strong inside.
             let odd = (od.close || d.open)
-                && (od.orig + d.orig) % 3 == 0
-                && !(od.orig % 3 == 0 && d.orig % 3 == 0);
+                && (od.orig + d.orig).is_multiple_of(3)
+                && !(od.orig.is_multiple_of(3) && d.orig.is_multiple_of(3));
             if od.open && od.ch == d.ch && od.n > 0 && !odd {
                 break;
             }

@@ -1,6 +1,6 @@
 //! Inline markup.
 
-use super::super::inline::MAX_NESTING;
+use super::super::nest::MAX_NESTING;
 use super::super::*;
 use Inline::*;
 
