@@ -62,8 +62,28 @@ test('Escape closes the panel and gives focus back to the launcher', async () =>
 
 test('host-page API calls made before the widget loaded are replayed', async () => {
   const { page, context } = await openPage(stack);
+  // Call open() the moment the loader (an async script, so possibly after DOMContentLoaded)
+  // sets up window.GrokWidget: certainly before the widget itself is up.
+  await context.addInitScript(() => {
+    let api;
+    Object.defineProperty(window, 'GrokWidget', {
+      configurable: true,
+      get: () => api,
+      set: (v) => {
+        api = v;
+        // Once the loader has added its methods (right after this assignment).
+        if (v && v.__q) {
+          queueMicrotask(() => {
+            window.__early = !document.querySelector('grok-chat-widget');
+            v.open();
+          });
+        }
+      },
+    });
+  });
   await page.goto(stack.hostOrigin + '/queued.html', { waitUntil: 'domcontentloaded' });
-  await page.evaluate(() => window.GrokWidget.open());
+  await page.waitForFunction(() => window.__early !== undefined);
+  assert.equal(await page.evaluate(() => window.__early), true, 'open() was called before the widget was up');
   await page.getByRole('dialog', { name: 'Test Chat' }).waitFor();
   assert.deepEqual(await page.evaluate(() => window.__events), ['opened']);
   await context.close();
