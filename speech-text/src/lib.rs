@@ -26,7 +26,7 @@ pub struct SentenceSplitter {
     buf: String,
     /// Segments handed out so far.
     emitted: usize,
-    /// Inside a fenced code block (```): never spoken, never split.
+    /// Inside a fenced code block (``` or ~~~): never spoken, never split.
     in_code: bool,
 }
 
@@ -59,7 +59,7 @@ impl SentenceSplitter {
     }
 
     fn track_code(&mut self, text: &str) {
-        if text.matches("```").count() % 2 == 1 {
+        if (text.matches("```").count() + text.matches("~~~").count()) % 2 == 1 {
             self.in_code = !self.in_code;
         }
     }
@@ -80,7 +80,7 @@ impl SentenceSplitter {
                 fence_skip -= 1;
                 continue;
             }
-            if b[pos..].starts_with("```") {
+            if b[pos..].starts_with("```") || b[pos..].starts_with("~~~") {
                 in_code = !in_code;
                 fence_skip = 2;
                 continue;
@@ -160,67 +160,120 @@ fn is_abbreviation(before_dot: &str) -> bool {
 }
 
 /// Markdown → the words a voice should say: code blocks and URLs dropped, link text kept,
-/// emphasis and heading marks removed. Returns `None` when nothing is left to say.
+/// emphasis, quote and heading marks removed, struck-through text left out. Headings, list items
+/// and table rows are read as sentences (a table's cells row by row, separated by commas; its
+/// delimiter row is silent). Returns `None` when nothing is left to say.
 pub fn speakable(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut in_code = false;
     for line in text.lines() {
         let trimmed = line.trim_start();
-        if trimmed.starts_with("```") {
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             in_code = !in_code;
             continue;
         }
         if in_code {
             continue;
         }
-        let line = trimmed.trim_start_matches(['#', '>']).trim_start();
-        let line = line
-            .strip_prefix("- ")
-            .or_else(|| line.strip_prefix("* "))
-            .or_else(|| line.strip_prefix("+ "))
-            .unwrap_or(line);
-        if !out.is_empty() {
-            out.push(' ');
+        let line = trimmed.trim_start_matches(['>', ' ', '\t']);
+        let (line, sentence) = block_marker(line);
+        let row = line.starts_with('|');
+        let start = out.len();
+        strip_inline(line, &mut out);
+        if row && out.ends_with(',') {
+            out.pop();
         }
-        out.push_str(&strip_inline(line));
+        // A rule, a table's delimiter row: nothing to say.
+        if !out[start..].chars().any(char::is_alphanumeric) {
+            out.truncate(start);
+        } else if (sentence || row) && !out.ends_with(['.', '!', '?', ':', ';', '…']) {
+            out.push('.');
+        }
     }
-    let spoken = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    spoken.chars().any(char::is_alphanumeric).then_some(spoken)
+    (!out.is_empty()).then_some(out)
 }
 
-/// Removes inline markdown: `[text](url)` → text, bare URLs dropped, `*`, `_`, `` ` ``, `~`.
-fn strip_inline(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
+/// A heading's `#`s, a list item's bullet and a task box removed; true if the line was a
+/// heading or list item (it is then read as a sentence).
+fn block_marker(line: &str) -> (&str, bool) {
+    let hashes = line.bytes().take_while(|&b| b == b'#').count();
+    if (1..=6).contains(&hashes) && line[hashes..].starts_with(' ') {
+        return (line[hashes..].trim_start(), true);
+    }
+    if let Some(rest) = ["- ", "* ", "+ "].iter().find_map(|b| line.strip_prefix(b)) {
+        let rest = rest.trim_start();
+        let rest = ["[ ] ", "[x] ", "[X] "]
+            .iter()
+            .find_map(|t| rest.strip_prefix(t))
+            .unwrap_or(rest);
+        return (rest, true);
+    }
+    // A numbered item keeps its number: "1. Open the settings." is how a person says it.
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let numbered = (1..=9).contains(&digits) && line[digits..].starts_with(". ");
+    (line, numbered)
+}
+
+/// Adds `line`'s words to `out` without inline markdown: `[text](url)` → text, bare URLs
+/// dropped, `~~struck~~` text dropped, `*`, `_`, `` ` ``, `~` and escapes removed, a table's
+/// `|` between cells → a comma.
+fn strip_inline(line: &str, out: &mut String) {
+    let start = out.len();
+    let mut text = String::with_capacity(line.len());
     let mut rest = line;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..open]);
+    while let Some(open) = rest.find(['[', '~']) {
+        // `![alt](src)`: the alt text is said, not the `!`.
+        text.push_str(rest[..open].strip_suffix('!').unwrap_or(&rest[..open]));
         let after = &rest[open + 1..];
+        if rest.as_bytes()[open] == b'~' {
+            match after.strip_prefix('~') {
+                Some(tail) => match tail.find("~~") {
+                    Some(end) => rest = &tail[end + 2..],
+                    None => {
+                        text.push_str("~~");
+                        rest = tail;
+                    }
+                },
+                None => rest = after,
+            }
+            continue;
+        }
         match after.find("](").and_then(|close| {
             after[close + 2..]
                 .find(')')
                 .map(|end| (close, close + 2 + end))
         }) {
             Some((close, end)) => {
-                out.push_str(&after[..close]);
+                text.push_str(&after[..close]);
                 rest = &after[end + 1..];
             }
             None => {
-                out.push('[');
+                text.push('[');
                 rest = after;
             }
         }
     }
-    out.push_str(rest);
-    let words: Vec<String> = out
-        .split_whitespace()
+    text.push_str(rest);
+    for word in text.split_whitespace() {
         // Marks first: `https:/**/x.ai` is a URL once its emphasis is gone.
-        .map(|w| w.replace(['*', '`', '~'], ""))
+        let word = word.replace(['*', '`', '~', '\\'], "");
         // Also inside brackets, quotes or emphasis: `(https://x.ai)`, `**https://x.ai**`.
-        .filter(|w| !(w.contains("http://") || w.contains("https://")))
+        if word.contains("http://") || word.contains("https://") {
+            continue;
+        }
         // `_emphasis_` loses its marks; `snake_case` keeps its inner underscore.
-        .map(|w| w.trim_matches('_').to_owned())
-        .collect();
-    words.join(" ")
+        let word = word.trim_matches('_');
+        if word == "|" {
+            if out.len() > start && !out.ends_with(',') {
+                out.push(',');
+            }
+        } else if !word.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -236,9 +289,32 @@ mod tests {
                 "It is -5 degrees outside.",
                 Some("It is -5 degrees outside."),
             ),
-            ("- a list item", Some("a list item")),
-            ("## A heading", Some("A heading")),
+            // Headings and list items are read as sentences.
+            ("- a list item", Some("a list item.")),
+            ("## A heading", Some("A heading.")),
+            (
+                "## Steps\n- open the settings page",
+                Some("Steps. open the settings page."),
+            ),
+            ("1. Open the settings", Some("1. Open the settings.")),
+            ("- [x] Write the tests", Some("Write the tests.")),
+            ("- Ends with a colon:", Some("Ends with a colon:")),
             ("> quoted text", Some("quoted text")),
+            ("> > nested quote", Some("nested quote")),
+            // A table: its cells row by row, the delimiter row silent.
+            (
+                "| Plan | Price |\n|:--|--:|\n| **Pro** | $15 |",
+                Some("Plan, Price. Pro, $15."),
+            ),
+            ("---", None),
+            ("~~~\nlet x = 1;\n~~~\nafter", Some("after")),
+            ("~~$50~~ $40 today", Some("$40 today")),
+            ("about ~5 minutes", Some("about 5 minutes")),
+            (
+                "![A cat](https://x.ai/cat.png) sleeping",
+                Some("A cat sleeping"),
+            ),
+            ("\\*not emphasis\\*", Some("not emphasis")),
             (
                 "Read [the docs](https://x.ai/docs) first.",
                 Some("Read the docs first."),
@@ -348,6 +424,20 @@ mod tests {
     }
 
     #[test]
+    fn tilde_fenced_code_is_never_split_or_spoken() {
+        let got = split_all(
+            "Run this command now.\n~~~\nls -la. echo hi. done\n~~~\nThen you are finished here.",
+            3,
+        );
+        assert!(
+            got.iter().any(|s| s.contains("ls -la. echo hi. done")),
+            "{got:?}"
+        );
+        let spoken: Vec<String> = got.iter().filter_map(|s| speakable(s)).collect();
+        assert!(spoken.iter().all(|s| !s.contains("echo")), "{spoken:?}");
+    }
+
+    #[test]
     fn a_long_run_without_punctuation_is_cut() {
         let text = "word, ".repeat(100);
         let got = split_all(&text, 7);
@@ -365,12 +455,12 @@ mod tests {
                 "## Title\n**Bold** and _it_ see [the docs](https://x.ai/docs) or https://x.ai now"
             )
             .as_deref(),
-            Some("Title Bold and it see the docs or now")
+            Some("Title. Bold and it see the docs or now")
         );
         assert_eq!(speakable("```\nfn main() {}\n```"), None);
         assert_eq!(
             speakable("- item one\n- item two").as_deref(),
-            Some("item one item two")
+            Some("item one. item two.")
         );
         assert_eq!(speakable("***"), None);
     }

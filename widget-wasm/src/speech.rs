@@ -462,6 +462,6 @@ mod tests {
             Some("See the docs or now".into())
         );
         assert_eq!(speakable("```\nlet x = 1;\n```"), None);
-        assert_eq!(speakable("## Title\n- item"), Some("Title item".into()));
+        assert_eq!(speakable("## Title\n- item"), Some("Title. item.".into()));
     }
 }

@@ -229,8 +229,70 @@ fn markdown_becomes_elements_and_markup_stays_text() {
         target.inner_html(),
         "<p>&lt;img src=x onerror=alert(1)&gt; <strong>b</strong> \
          <a href=\"https://a.example\" rel=\"noopener noreferrer\" target=\"_blank\">ok</a> no</p>\
-         <pre tabindex=\"0\"><code>&lt;b&gt;x&lt;/b&gt;</code></pre>"
+         <div class=\"gw-code\"><div class=\"gw-code-head\"><span></span>\
+         <button type=\"button\" class=\"gw-copy\">Copy code</button></div>\
+         <pre tabindex=\"0\"><code>&lt;b&gt;x&lt;/b&gt;</code></pre></div>"
     );
+}
+
+/// Replies as models write them (also in the native streaming test and the differential test).
+const CORPUS: &[&str] = &[
+    include_str!("markdown-corpus/comparison.md"),
+    include_str!("markdown-corpus/howto.md"),
+    include_str!("markdown-corpus/code.md"),
+    include_str!("markdown-corpus/tasks.md"),
+    include_str!("markdown-corpus/quotes.md"),
+    include_str!("markdown-corpus/mixed.md"),
+    include_str!("markdown-corpus/wide.md"),
+];
+
+/// The DOM a reply gets, and the HTML the same reply renders to for the differential test
+/// (`widget_wasm::markdown::render::to_html`), parsed by the browser: the same tree.
+fn fresh(text: &str) -> String {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let el = doc.create_element("div").unwrap();
+    el.set_inner_html(&widget_wasm::markdown::render::to_html(
+        &widget_wasm::markdown::parse(text),
+    ));
+    el.inner_html()
+}
+
+#[wasm_bindgen_test]
+fn the_dom_is_the_tree_the_differential_test_checks() {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    for text in CORPUS {
+        let el = doc.create_element("div").unwrap();
+        widget_wasm::components::markdown::render_into(&el, &widget_wasm::markdown::parse(text));
+        assert_eq!(el.inner_html(), fresh(text));
+    }
+}
+
+/// The streaming property, on the real DOM: a reply shown as it was at any cut point, then
+/// complete, ends exactly as the whole reply rendered at once; so does one streamed a
+/// character at a time (only the blocks that changed are rebuilt on each step).
+#[wasm_bindgen_test]
+fn a_reply_cut_anywhere_ends_as_the_whole_reply_rendered_at_once() {
+    use widget_wasm::components::markdown::Shown;
+    use widget_wasm::markdown::{parse, parse_streaming};
+    let doc = web_sys::window().unwrap().document().unwrap();
+    for text in CORPUS {
+        let want = fresh(text);
+        let cuts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        for &cut in &cuts {
+            let el = doc.create_element("div").unwrap();
+            let mut shown = Shown::default();
+            shown.update(&el, parse_streaming(&text[..cut]));
+            shown.update(&el, parse(text));
+            assert_eq!(el.inner_html(), want, "cut after {:?}", &text[..cut]);
+        }
+        let el = doc.create_element("div").unwrap();
+        let mut shown = Shown::default();
+        for &cut in &cuts {
+            shown.update(&el, parse_streaming(&text[..cut]));
+        }
+        shown.update(&el, parse(text));
+        assert_eq!(el.inner_html(), want, "streamed a character at a time");
+    }
 }
 
 #[wasm_bindgen_test]

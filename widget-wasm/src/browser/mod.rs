@@ -3,6 +3,7 @@
 //! when dropped.
 
 pub mod audio_player;
+pub mod clipboard;
 pub mod events;
 pub mod http;
 pub mod image;

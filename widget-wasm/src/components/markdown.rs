@@ -1,95 +1,115 @@
-//! Renders [`crate::markdown`] nodes as DOM elements. Text only ever goes in through
-//! `textContent`, and the only attributes set are a vetted `href` with its `rel`/`target`, so a
-//! reply cannot inject markup.
+//! Shows [`crate::markdown`] blocks as DOM elements. Text only ever goes in through text nodes,
+//! and the only attributes set are the renderer's own (a vetted `href` with its `rel`/`target`,
+//! classes, ARIA), so a reply cannot inject markup. While a reply streams, only the blocks that
+//! changed are rebuilt: the others keep their focus, selection and scroll position.
 
+use std::time::Duration;
+
+use leptos::prelude::set_timeout;
+use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
-use crate::markdown::{Block, Inline};
+use crate::markdown::Block;
+use crate::markdown::render::{Sink, block, heading_base, unchanged};
 
-fn el(doc: &Document, parent: &Element, tag: &str) -> Option<Element> {
-    let e = doc.create_element(tag).ok()?;
-    parent.append_child(&e).ok()?;
-    Some(e)
+/// Builds elements under `stack[0]`.
+struct Dom {
+    doc: Document,
+    stack: Vec<Element>,
 }
 
-fn text(doc: &Document, parent: &Element, s: &str) {
-    let _ = parent.append_child(&doc.create_text_node(s));
+// Not inlined: the renderer calls these from dozens of places, and the widget's size counts.
+impl Sink for Dom {
+    #[inline(never)]
+    fn open(&mut self, tag: &'static str) {
+        if let (Ok(e), Some(parent)) = (self.doc.create_element(tag), self.stack.last()) {
+            let _ = parent.append_child(&e);
+            self.stack.push(e);
+        }
+    }
+
+    #[inline(never)]
+    fn attr(&mut self, name: &'static str, value: &str) {
+        if let Some(e) = self.stack.last() {
+            let _ = e.set_attribute(name, value);
+        }
+    }
+
+    #[inline(never)]
+    fn text(&mut self, text: &str) {
+        if let Some(e) = self.stack.last() {
+            let _ = e.append_child(&self.doc.create_text_node(text));
+        }
+    }
+
+    #[inline(never)]
+    fn close(&mut self) {
+        if self.stack.len() > 1 {
+            self.stack.pop();
+        }
+    }
+}
+
+/// What one message element shows, so the next text only rebuilds what changed.
+#[derive(Default)]
+pub struct Shown(Vec<Block>);
+
+impl Shown {
+    /// Makes `target` show `blocks`: the blocks equal to those already shown stay as they are
+    /// (each is one child element), the rest are replaced.
+    pub fn update(&mut self, target: &Element, blocks: Vec<Block>) {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let keep = unchanged(&self.0, &blocks);
+        while target.child_element_count() as usize > keep {
+            match target.last_element_child() {
+                Some(c) => c.remove(),
+                None => break,
+            }
+        }
+        // Headings after the first one follow its level; blocks before it have none, so the
+        // kept blocks never need it recomputed.
+        let base = heading_base(&blocks);
+        let mut dom = Dom {
+            doc,
+            stack: vec![target.clone()],
+        };
+        for b in &blocks[keep..] {
+            block(&mut dom, b, base);
+        }
+        self.0 = blocks;
+    }
 }
 
 /// Replaces the children of `target` with `blocks`.
 pub fn render_into(target: &Element, blocks: &[Block]) {
     target.set_text_content(None);
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    for block in blocks {
-        match block {
-            Block::Paragraph(inlines) => {
-                if let Some(p) = el(&doc, target, "p") {
-                    inline(&doc, &p, inlines);
-                }
-            }
-            Block::Heading(_, inlines) => {
-                if let Some(p) = el(&doc, target, "p")
-                    && let Some(b) = el(&doc, &p, "strong")
-                {
-                    inline(&doc, &b, inlines);
-                }
-            }
-            Block::Code { lang, text: code } => {
-                if let Some(pre) = el(&doc, target, "pre") {
-                    let _ = pre.set_attribute("tabindex", "0");
-                    if !lang.is_empty() {
-                        let _ = pre.set_attribute("aria-label", &format!("{lang} code"));
-                    }
-                    if let Some(c) = el(&doc, &pre, "code") {
-                        text(&doc, &c, code);
-                    }
-                }
-            }
-            Block::List { ordered, items } => {
-                if let Some(list) = el(&doc, target, if *ordered { "ol" } else { "ul" }) {
-                    for item in items {
-                        if let Some(li) = el(&doc, &list, "li") {
-                            inline(&doc, &li, item);
-                        }
-                    }
-                }
-            }
-        }
-    }
+    Shown::default().update(target, blocks.to_vec());
 }
 
-fn inline(doc: &Document, parent: &Element, nodes: &[Inline]) {
-    for node in nodes {
-        match node {
-            Inline::Text(s) => text(doc, parent, s),
-            Inline::Break => {
-                let _ = el(doc, parent, "br");
-            }
-            Inline::Code(s) => {
-                if let Some(c) = el(doc, parent, "code") {
-                    text(doc, &c, s);
-                }
-            }
-            Inline::Strong(children) | Inline::Em(children) => {
-                let tag = if matches!(node, Inline::Strong(_)) {
-                    "strong"
-                } else {
-                    "em"
-                };
-                if let Some(e) = el(doc, parent, tag) {
-                    inline(doc, &e, children);
-                }
-            }
-            Inline::Link { href, children } => {
-                if let Some(a) = el(doc, parent, "a") {
-                    let _ = a.set_attribute("href", href);
-                    let _ = a.set_attribute("rel", "noopener noreferrer");
-                    let _ = a.set_attribute("target", "_blank");
-                    inline(doc, &a, children);
-                }
-            }
-        }
-    }
+/// A click in a reply: a code block's "Copy code" button copies its code and says so.
+pub fn on_click(ev: web_sys::MouseEvent) {
+    let Some(button) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|e| e.closest(".gw-copy").ok().flatten())
+    else {
+        return;
+    };
+    let code = button
+        .closest(".gw-code")
+        .ok()
+        .flatten()
+        .and_then(|c| c.query_selector("code").ok().flatten())
+        .and_then(|c| c.text_content())
+        .unwrap_or_default();
+    leptos::task::spawn_local(async move {
+        let copied = crate::browser::clipboard::write_text(&code).await;
+        button.set_text_content(Some(if copied { "Copied" } else { "Copy failed" }));
+        set_timeout(
+            move || button.set_text_content(Some("Copy code")),
+            Duration::from_secs(2),
+        );
+    });
 }

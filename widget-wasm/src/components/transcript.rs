@@ -76,10 +76,19 @@ pub fn focus(input: NodeRef<leptos::html::Textarea>) {
 fn MessageView(m: Message) -> impl IntoView {
     let body = NodeRef::<leptos::html::Div>::new();
     if m.role == Role::Assistant {
+        let shown = StoredValue::new(super::markdown::Shown::default());
         Effect::new(move |_| {
-            let blocks = m.text.with(|t| crate::markdown::parse(t));
+            // While it streams, an unfinished marker line waits (see `parse_streaming`).
+            let streaming = m.status.get() == Status::Streaming;
+            let blocks = m.text.with(|t| {
+                if streaming {
+                    crate::markdown::parse_streaming(t)
+                } else {
+                    crate::markdown::parse(t)
+                }
+            });
             if let Some(el) = body.get() {
-                super::markdown::render_into(&el, &blocks);
+                shown.update_value(|s| s.update(&el, blocks));
             }
         });
     }
@@ -126,7 +135,7 @@ fn MessageView(m: Message) -> impl IntoView {
             {images}
             {match m.role {
                 Role::User => Either::Left(view! { <p class="gw-text">{move || m.text.get()}</p> }),
-                Role::Assistant => Either::Right(view! { <div class="gw-md" node_ref=body></div> }),
+                Role::Assistant => Either::Right(view! { <div class="gw-md" node_ref=body on:click=super::markdown::on_click></div> }),
             }}
             {typing}
             {note}
