@@ -56,5 +56,6 @@ pub async fn get_client(
         stt_language: client.stt_language.clone(),
         demo_mode: state.config.demo_mode,
         session_token,
+        audio_pieces: true,
     }))
 }

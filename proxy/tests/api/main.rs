@@ -11,6 +11,7 @@ mod fuzz;
 mod hardening;
 mod health;
 mod helpers;
+mod pieces;
 mod providers;
 mod redis;
 mod secrets;
