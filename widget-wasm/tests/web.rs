@@ -24,6 +24,7 @@ fn the_request_body_has_exactly_the_protocol_fields() {
         previous_response_id: None,
         voice: None,
         session_token: Some("not-in-the-body"),
+        audio_pieces: false,
     });
     let v = js_sys::JSON::parse(&body).unwrap();
     let keys: Vec<String> = js_sys::Object::keys(&v.clone().into())
@@ -41,12 +42,16 @@ fn the_request_body_has_exactly_the_protocol_fields() {
         previous_response_id: Some("resp_1"),
         voice: Some("leo"),
         session_token: None,
+        audio_pieces: true,
     });
     assert!(
         body.contains(r#""previous_response_id":"resp_1""#),
         "{body}"
     );
     assert!(body.contains(r#""voice":"leo""#), "{body}");
+    assert!(body.contains(r#""audio_pieces":true"#), "{body}");
+    let sent: protocol::ChatRequest = serde_json::from_str(&body).unwrap();
+    assert!(sent.audio_pieces, "the proxy reads it");
 }
 
 #[wasm_bindgen_test]
@@ -197,8 +202,21 @@ fn audio_events_are_read_from_their_json() {
         Some(Event::Audio {
             index: 2,
             text: "Hi there.".into(),
-            audio_url: "data:audio/wav;base64,UklG".into()
+            audio_url: "data:audio/wav;base64,UklG".into(),
+            last: true,
         })
+    );
+    assert_eq!(
+        parse_event(
+            r#"{"type":"audio","index":2,"text":"Hi.","audio_url":"data:audio/wav;base64,UklG","piece":0,"last":false}"#
+        ),
+        Some(Event::Audio {
+            index: 2,
+            text: "Hi.".into(),
+            audio_url: "data:audio/wav;base64,UklG".into(),
+            last: false,
+        }),
+        "a first piece of more"
     );
     assert_eq!(
         parse_event(r#"{"type":"audio_error","index":0,"text":"Hello.","code":"tts_failed"}"#),
@@ -215,11 +233,12 @@ mod speech_queue {
     use widget_wasm::speech::{PlayFailure, Queue, Sentence, Source, classify_play_error};
 
     fn clip(index: u32) -> Sentence {
-        Sentence {
+        Sentence::server(
             index,
-            text: format!("Sentence {index}."),
-            source: Source::Server(format!("data:audio/wav;base64,{index}")),
-        }
+            format!("Sentence {index}."),
+            format!("data:audio/wav;base64,{index}"),
+            true,
+        )
     }
 
     /// Plays the queue to the end, failing the clips in `broken` the way the player reports
@@ -271,11 +290,7 @@ mod speech_queue {
         for i in 0..3 {
             q.push(clip(i));
         }
-        q.push(Sentence {
-            index: 3,
-            text: "Three.".into(),
-            source: Source::Browser("tts_failed".into()),
-        });
+        q.push(Sentence::browser(3, "Three.".into(), "tts_failed"));
         assert_eq!(
             drain(&mut q, &[1]),
             [(0, "server"), (1, "browser"), (2, "server"), (3, "browser")]
@@ -319,11 +334,29 @@ fn every_protocol_stream_event_reads_back_the_same_in_the_widget() {
                 index: 3,
                 text: "One.".into(),
                 audio_url: "data:audio/wav;base64,UklGRg==".into(),
+                piece: 0,
+                last: true,
             },
             Event::Audio {
                 index: 3,
                 text: "One.".into(),
                 audio_url: "data:audio/wav;base64,UklGRg==".into(),
+                last: true,
+            },
+        ),
+        (
+            StreamEvent::Audio {
+                index: 3,
+                text: "One.".into(),
+                audio_url: "data:audio/wav;base64,UklGRg==".into(),
+                piece: 2,
+                last: false,
+            },
+            Event::Audio {
+                index: 3,
+                text: "One.".into(),
+                audio_url: "data:audio/wav;base64,UklGRg==".into(),
+                last: false,
             },
         ),
         (
@@ -381,6 +414,7 @@ fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
         stt_language: "fr-FR".into(),
         demo_mode: true,
         session_token: Some("v1.abc".into()),
+        audio_pieces: true,
     };
     let json = serde_json::to_string(&sent).unwrap();
     let read = ClientInfo::from_js(&js_sys::JSON::parse(&json).unwrap());
@@ -396,6 +430,7 @@ fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
             stt_language: Some("fr-FR".into()),
             demo_mode: true,
             session_token: Some("v1.abc".into()),
+            audio_pieces: true,
         }
     );
 }

@@ -36,6 +36,8 @@ pub struct ClientInfo {
     pub stt_language: Option<String>,
     pub demo_mode: bool,
     pub session_token: Option<String>,
+    /// The proxy can send speech in pieces (ask with `audio_pieces` on each turn).
+    pub audio_pieces: bool,
 }
 
 impl ClientInfo {
@@ -51,6 +53,7 @@ impl ClientInfo {
             stt_language: js::string(info, "stt_language"),
             demo_mode: js::boolean(info, "demo_mode").unwrap_or(false),
             session_token: js::string(info, "session_token"),
+            audio_pieces: js::boolean(info, "audio_pieces").unwrap_or(false),
         }
     }
 }

@@ -1,9 +1,14 @@
 //! Spoken replies: feeds [`Queue`] from the stream's `audio` / `audio_error` / `delta` events
-//! and carries out what it decides with the one audio element and the browser voice.
+//! and carries out what it decides ([`play`]) with one `AudioContext` (the server's pieces
+//! scheduled back to back), or where Web Audio is missing the one audio element, and the
+//! browser voice.
 //!
-//! Every sentence is spoken in index order on one of two paths: the server's clip, or the
-//! browser's `speechSynthesis` when the server sent an `audio_error`, the clip failed, or the
-//! site has server voice off. `[TTS]` console lines and `grokwidget:speech` events say which.
+//! Every sentence is spoken in index order on one of two paths: the server's audio, or the
+//! browser's `speechSynthesis` when the server sent an `audio_error` (after some pieces: for the
+//! rest of the sentence only), the audio failed, or the site has server voice off. `[TTS]`
+//! console lines and `grokwidget:speech` events say which.
+
+mod play;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,13 +16,18 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::browser::audio_player::{AudioPlayer, PlayerEvent};
+use crate::browser::audio_player::AudioPlayer;
 use crate::browser::speech_synthesis::Synth;
+use crate::browser::web_audio::WebAudio;
 use crate::browser::{events, log};
-use crate::speech::{
-    PlayFailure, Queue, Sentence, Source, Splitter, TtsOptions, classify_play_error,
-    synthesis_blocked,
-};
+use crate::speech::{Queue, Sentence, Splitter, TtsOptions};
+
+/// What plays the server's audio: chosen once, Web Audio where the browser has it.
+#[derive(Clone)]
+enum Player {
+    Web(Rc<WebAudio>),
+    Element(Rc<AudioPlayer>),
+}
 
 #[derive(Default)]
 struct Inner {
@@ -38,9 +48,18 @@ struct Inner {
     next_local: u32,
     /// Tags the clip or utterance in progress; callbacks for older ones are ignored.
     token: u32,
+    /// Changes whenever speech is silenced: Web Audio's callbacks and timers from before are
+    /// ignored.
+    generation: u32,
     /// Autoplay was refused: waiting for "Tap to enable sound".
     blocked: bool,
-    player: Option<Rc<AudioPlayer>>,
+    player: Option<Player>,
+    /// Scheduled Web Audio has not finished (the queue may have moved past its sentence).
+    playing: bool,
+    /// The current sentence's audio was started (its event sent; the element is playing it).
+    started: bool,
+    /// A resume of the suspended context is on its way.
+    resuming: bool,
     synth: Option<Rc<Synth>>,
     opts: TtsOptions,
 }
@@ -52,6 +71,8 @@ pub struct Voice {
     /// Autoplay was refused: the panel shows "Tap to enable sound".
     pub needs_tap: RwSignal<bool>,
     muted: RwSignal<bool>,
+    /// Speech is playing or due for the current reply (conversation mode waits for it).
+    pub speaking: RwSignal<bool>,
 }
 
 fn dispatch(index: u32, path: &str, reason: Option<&str>, voice: Option<&str>) {
@@ -80,6 +101,7 @@ impl Voice {
             }))),
             needs_tap: RwSignal::new(false),
             muted,
+            speaking: RwSignal::new(false),
         }
     }
 
@@ -87,20 +109,25 @@ impl Voice {
         self.inner.get_value()
     }
 
-    /// A new reply starts; `server_voice`: the site's `voice_enabled`.
+    /// A new reply starts; `server_voice`: the site's `voice_enabled`. Called from the Send
+    /// press (a user gesture), so this is where the audio context is created or resumed.
     pub fn begin(&self, server_voice: bool) {
         self.stop();
+        self.prepare();
         let rc = self.rc();
-        let mut s = rc.borrow_mut();
-        s.queue.clear();
-        // Muted replies are still followed (not played), so unmuting can join in.
-        s.discarded = false;
-        s.open = true;
-        s.shown = 0;
-        s.server_voice = server_voice;
-        s.got_server = false;
-        s.splitter = Splitter::new();
-        s.next_local = 0;
+        {
+            let mut s = rc.borrow_mut();
+            s.queue.clear();
+            // Muted replies are still followed (not played), so unmuting can join in.
+            s.discarded = false;
+            s.open = true;
+            s.shown = 0;
+            s.server_voice = server_voice;
+            s.got_server = false;
+            s.splitter = Splitter::new();
+            s.next_local = 0;
+        }
+        self.refresh();
     }
 
     /// Reply text arrived: spoken by the browser sentence by sentence when the site has
@@ -144,25 +171,18 @@ impl Voice {
         self.pump();
     }
 
-    /// An `audio` event.
-    pub fn audio(&self, index: u32, text: String, url: String) {
-        self.server(Sentence {
-            index,
-            text,
-            source: Source::Server(url),
-        });
+    /// An `audio` event: a piece of sentence `index` (a whole clip is its only, last piece).
+    pub fn audio(&self, index: u32, text: String, url: String, last: bool) {
+        self.server(|q| q.push(Sentence::server(index, text, url, last)));
     }
 
-    /// An `audio_error` event: that sentence goes to the browser voice.
+    /// An `audio_error` event: that sentence, or what its pieces did not cover, goes to the
+    /// browser voice.
     pub fn audio_error(&self, index: u32, text: String, code: String) {
-        self.server(Sentence {
-            index,
-            text,
-            source: Source::Browser(code),
-        });
+        self.server(|q| q.fail(index, text, &code));
     }
 
-    fn server(&self, sentence: Sentence) {
+    fn server(&self, change: impl FnOnce(&mut Queue)) {
         {
             let rc = self.rc();
             let mut s = rc.borrow_mut();
@@ -170,7 +190,7 @@ impl Voice {
             if s.discarded {
                 return;
             }
-            s.queue.push(sentence);
+            change(&mut s.queue);
         }
         self.pump();
     }
@@ -182,39 +202,48 @@ impl Voice {
         {
             let mut s = rc.borrow_mut();
             s.open = false;
-            if s.discarded {
-                return;
-            }
-            if !s.server_voice {
-                if let Some(rest) = s.splitter.finish() {
-                    push_local(&mut s, rest, "voice_off");
-                }
-            } else if !s.got_server
-                && let Some(text) = text
-            {
-                let mut split = Splitter::new();
-                let mut all = split.push(text);
-                all.extend(split.finish());
-                for t in all {
-                    push_local(&mut s, t, "no_server_audio");
+            if !s.discarded {
+                if !s.server_voice {
+                    if let Some(rest) = s.splitter.finish() {
+                        push_local(&mut s, rest, "voice_off");
+                    }
+                } else if !s.got_server
+                    && let Some(text) = text
+                {
+                    let mut split = Splitter::new();
+                    let mut all = split.push(text);
+                    all.extend(split.finish());
+                    for t in all {
+                        push_local(&mut s, t, "no_server_audio");
+                    }
                 }
             }
         }
         self.pump();
     }
 
-    /// Speech is playing or due for the current reply.
+    /// Speech is playing or due for the current reply (while muted, only until the reply has
+    /// arrived: nothing of it is due then).
     pub fn is_active(&self) -> bool {
         let rc = self.rc();
         let s = rc.borrow();
-        !s.discarded && (s.open || s.queue.is_active())
+        let due = !self.muted.get_untracked() && (s.queue.is_active() || s.playing);
+        !s.discarded && (s.open || due)
+    }
+
+    /// Keeps [`Voice::speaking`] in step.
+    fn refresh(&self) {
+        let active = self.is_active();
+        if self.speaking.get_untracked() != active {
+            self.speaking.set(active);
+        }
     }
 
     /// Barge-in: silence everything now and drop the rest of this reply.
     pub fn stop(&self) {
         let mut was = false;
         self.hush(|s| {
-            was = s.queue.is_active();
+            was = s.queue.is_active() || s.playing;
             s.discarded = true;
             s.queue.clear();
         });
@@ -227,22 +256,35 @@ impl Voice {
     /// and barge-in come through here.
     fn hush(&self, change: impl FnOnce(&mut Inner)) {
         let rc = self.rc();
-        let (player, synth) = {
+        let (web, element, synth) = {
             let mut s = rc.borrow_mut();
             change(&mut s);
             s.blocked = false;
+            s.playing = false;
+            s.started = false;
+            s.resuming = false;
             s.token = s.token.wrapping_add(1);
-            (s.player.clone(), synth(&mut s))
+            s.generation = s.generation.wrapping_add(1);
+            let (web, element) = match &s.player {
+                Some(Player::Web(w)) => (Some(w.clone()), None),
+                Some(Player::Element(p)) => (None, Some(p.clone())),
+                None => (None, None),
+            };
+            (web, element, synth(&mut s))
         };
         if self.needs_tap.get_untracked() {
             self.needs_tap.set(false);
         }
-        if let Some(p) = player {
+        if let Some(w) = web {
+            w.stop();
+        }
+        if let Some(p) = element {
             p.stop();
         }
         if let Some(synth) = synth {
             synth.cancel();
         }
+        self.refresh();
     }
 
     /// Barge-in only when something is to be silenced (typing calls this on every key).
@@ -250,162 +292,6 @@ impl Voice {
         if self.is_active() {
             self.stop();
         }
-    }
-
-    /// "Tap to enable sound": inside the click, so the browser lets it play.
-    pub fn tap(&self) {
-        self.needs_tap.set(false);
-        let rc = self.rc();
-        let current = {
-            let mut s = rc.borrow_mut();
-            s.blocked = false;
-            s.queue.current().cloned()
-        };
-        match current {
-            Some(sentence) => self.start(sentence),
-            None => self.pump(),
-        }
-    }
-
-    /// Starts the next sentence when nothing is playing.
-    fn pump(&self) {
-        let sentence = {
-            let rc = self.rc();
-            let mut s = rc.borrow_mut();
-            if s.discarded || s.blocked || self.muted.get_untracked() {
-                return;
-            }
-            match s.queue.start_next() {
-                Some(next) => next,
-                None => return,
-            }
-        };
-        self.start(sentence);
-    }
-
-    fn start(&self, sentence: Sentence) {
-        let rc = self.rc();
-        let token = {
-            let mut s = rc.borrow_mut();
-            s.token = s.token.wrapping_add(1);
-            s.token
-        };
-        match &sentence.source {
-            Source::Server(url) => match self.player(&rc) {
-                Some(p) => p.play(url, token),
-                None => self.fall_back(sentence.index, "no_audio_element"),
-            },
-            Source::Browser(reason) => self.speak(&sentence, reason, token),
-        }
-    }
-
-    fn player(&self, rc: &Rc<RefCell<Inner>>) -> Option<Rc<AudioPlayer>> {
-        if let Some(p) = rc.borrow().player.clone() {
-            return Some(p);
-        }
-        let voice = *self;
-        let p = Rc::new(AudioPlayer::new(move |token, ev| {
-            voice.on_player(token, ev)
-        })?);
-        rc.borrow_mut().player = Some(p.clone());
-        Some(p)
-    }
-
-    fn on_player(&self, token: u32, ev: PlayerEvent) {
-        let rc = self.rc();
-        let index = {
-            let s = rc.borrow();
-            if s.token != token {
-                return;
-            }
-            match s.queue.current() {
-                Some(c) if matches!(c.source, Source::Server(_)) => c.index,
-                _ => return,
-            }
-        };
-        match ev {
-            PlayerEvent::Playing => {
-                log::log(&format!(
-                    "[TTS] Successfully generated audio (sentence {index})"
-                ));
-                dispatch(index, "server", None, None);
-            }
-            PlayerEvent::Ended => self.finished(index),
-            PlayerEvent::Error(why) => self.fall_back(index, &why),
-            PlayerEvent::Rejected(name) => match classify_play_error(&name) {
-                PlayFailure::Blocked => self.block(index),
-                PlayFailure::Failed(why) => self.fall_back(index, &why),
-                PlayFailure::Interrupted => {}
-            },
-        }
-    }
-
-    fn block(&self, index: u32) {
-        self.rc().borrow_mut().blocked = true;
-        log::warn(&format!(
-            "[TTS] Autoplay was blocked (sentence {index}); waiting for \"Tap to enable sound\""
-        ));
-        self.needs_tap.set(true);
-    }
-
-    fn fall_back(&self, index: u32, why: &str) {
-        let rc = self.rc();
-        let sentence = rc.borrow_mut().queue.fall_back(index, why);
-        if let Some(sentence) = sentence {
-            self.start(sentence);
-        }
-    }
-
-    fn finished(&self, index: u32) {
-        if self.rc().borrow_mut().queue.finish(index) {
-            self.pump();
-        }
-    }
-
-    fn speak(&self, sentence: &Sentence, reason: &str, token: u32) {
-        let index = sentence.index;
-        log::warn(&format!(
-            "[TTS] Falling back to browser speech synthesis (sentence {index}: {reason})"
-        ));
-        let rc = self.rc();
-        let (synth, opts) = {
-            let mut s = rc.borrow_mut();
-            (synth(&mut s), s.opts.clone())
-        };
-        let voice = *self;
-        let spoken = match synth {
-            Some(synth) => synth.speak(&sentence.text, &opts, move |result| {
-                voice.on_utterance(token, index, result);
-            }),
-            None => Err("unsupported".into()),
-        };
-        match spoken {
-            Ok(spoken) => {
-                log::log(&format!(
-                    "[TTS] Speaking with browser speech synthesis (sentence {index}, voice {}, rate {})",
-                    spoken.voice.as_deref().unwrap_or("default"),
-                    crate::speech::two_decimals(opts.rate)
-                ));
-                dispatch(index, "browser", Some(reason), spoken.voice.as_deref());
-            }
-            Err(e) => self.on_utterance(token, index, Err(e)),
-        }
-    }
-
-    fn on_utterance(&self, token: u32, index: u32, result: Result<(), String>) {
-        if self.rc().borrow().token != token {
-            return;
-        }
-        if let Err(e) = result {
-            if synthesis_blocked(&e) {
-                self.block(index);
-                return;
-            }
-            log::error(&format!(
-                "[TTS] Browser speech synthesis failed (sentence {index}: {e})"
-            ));
-        }
-        self.finished(index);
     }
 }
 
@@ -419,9 +305,5 @@ fn synth(s: &mut Inner) -> Option<Rc<Synth>> {
 fn push_local(s: &mut Inner, text: String, why: &str) {
     let index = s.next_local;
     s.next_local += 1;
-    s.queue.push(Sentence {
-        index,
-        text,
-        source: Source::Browser(why.into()),
-    });
+    s.queue.push(Sentence::browser(index, text, why));
 }
