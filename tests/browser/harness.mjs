@@ -61,8 +61,9 @@ export function hostPage(proxyUrl, { attrs = 'data-client-id="demo"', head = '',
 <script src="${proxyUrl}/widget.js" ${attrs} async></script></body></html>`;
 }
 
-/// Starts fake x.ai + host page server + proxy. `pages` maps paths to page functions.
-export async function startStack(pages = { '/': (u) => ({ html: hostPage(u) }) }) {
+/// Starts fake x.ai + host page server + proxy. `pages` maps paths to page functions; `voice`:
+/// lines for the proxy's `[voice]` table.
+export async function startStack(pages = { '/': (u) => ({ html: hostPage(u) }) }, { voice = '' } = {}) {
   const fake = await startListening(join(ROOT, 'target/release/fake-xai'),
     ['--listen', '127.0.0.1:0', '--api-key', CANARY_KEY, '--speech', 'tone'], {});
   const host = await startHostServer(pages);
@@ -105,6 +106,9 @@ instructions = "Be brief."
 voice = "eve"
 session_tokens = true
 title = "Secure Chat"
+
+[voice]
+${voice}
 `);
   const proxy = await startListening(join(ROOT, 'target/release/proxy'),
     ['serve', '--config', config, '--listen', '127.0.0.1:0'],

@@ -2,6 +2,7 @@
 //! voices. The streaming socket is [`crate::tts_stream`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -190,15 +191,16 @@ pub(crate) async fn speak(
     let first_wait = config.delays.tts_first_audio_ms + extra;
     let per_chunk = config.delays.tts_per_chunk_ms;
     tokio::spawn(async move {
+        // Paced from the start, not from the last chunk: timer overshoot does not add up.
+        let start = tokio::time::Instant::now();
         for (i, chunk) in chunks.into_iter().enumerate() {
             if drop_after == Some(i) {
                 cut(&tx).await;
                 return;
             }
-            if !shared
-                .pause(if i == 0 { first_wait } else { per_chunk })
-                .await
-            {
+            let due = start + Duration::from_millis(first_wait + i as u64 * per_chunk);
+            let wait = due.saturating_duration_since(tokio::time::Instant::now());
+            if !shared.pause(wait.as_millis() as u64).await {
                 return;
             }
             if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
@@ -223,7 +225,7 @@ pub(crate) async fn speak(
 /// after the last chunk, so what was sent reaches the client (an error right behind buffered
 /// chunks would make hyper drop them unsent).
 async fn cut(tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>) {
-    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
     let _ = tx
         .send(Err(std::io::Error::other("fault: drop mid audio")))
         .await;

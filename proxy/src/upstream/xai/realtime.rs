@@ -37,7 +37,9 @@ pub async fn connect(
     let bearer =
         HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| TtsError::Connect)?;
     request.headers_mut().insert("authorization", bearer);
-    match tokio::time::timeout(timeout, tokio_tungstenite::connect_async(request)).await {
+    // No Nagle: small events must not wait for the ACK of the one before.
+    let connect = tokio_tungstenite::connect_async_with_config(request, None, true);
+    match tokio::time::timeout(timeout, connect).await {
         Err(_) => Err(TtsError::Timeout),
         Ok(Ok((ws, _))) => Ok(ws),
         Ok(Err(e)) => Err(super::tts::handshake_error(&e)),

@@ -133,9 +133,11 @@ pub async fn stream(
     let mut request = url.into_client_request().map_err(|_| TtsError::Connect)?;
     let bearer = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| TtsError::Connect)?;
     request.headers_mut().insert("authorization", bearer);
+    // No Nagle: the text goes out word by word, and a word held back for the previous one's
+    // ACK (up to a delayed-ACK interval, 40 ms) delays the first audio.
     let mut ws = match tokio::time::timeout(
         utt.first_audio_timeout,
-        tokio_tungstenite::connect_async(request),
+        tokio_tungstenite::connect_async_with_config(request, None, true),
     )
     .await
     {
