@@ -263,7 +263,7 @@ test('on a phone the voice controls fit: mic, mute and the tap button', async ()
   await page.getByRole('button', { name: 'Tap to enable sound' }).waitFor();
   await idle(page);
   await screenshot(page, 'voice-phone-390x844-tap-to-enable');
-  for (const name of ['Voice input', 'Mute replies', 'Tap to enable sound', 'Send']) {
+  for (const name of ['Conversation mode', 'Voice input', 'Mute replies', 'Tap to enable sound', 'Send']) {
     const b = await page.getByRole('button', { name }).boundingBox();
     assert.ok(b && b.x >= 0 && b.x + b.width <= 390 && b.height >= 36, `${name}: ${JSON.stringify(b)}`);
   }
