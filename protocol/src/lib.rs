@@ -44,6 +44,15 @@ pub struct ChatRequest {
     /// [`ClientInfo::images`] is true; `message` may then be empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<String>,
+    /// Send each sentence's speech in pieces as it is synthesised (`StreamEvent::Audio`'s
+    /// `piece` and `last`). Only for proxies whose [`ClientInfo::audio_pieces`] is true: older
+    /// ones refuse the field. Without it each sentence is one clip.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub audio_pieces: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// `POST /api/chat` answer.
@@ -109,6 +118,10 @@ pub struct ClientInfo {
     /// When the site requires sessions: send it back as `X-Widget-Session` on chat requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_token: Option<String>,
+    /// The proxy can send speech in pieces ([`ChatRequest::audio_pieces`]). Older proxies do
+    /// not send it.
+    #[serde(default)]
+    pub audio_pieces: bool,
 }
 
 /// The one error body every `/api/*` route answers with.
@@ -139,13 +152,23 @@ pub struct ErrorDetail {
 pub enum StreamEvent {
     /// A piece of reply text, relayed as soon as it arrives.
     Delta { text: String },
-    /// Speech for one sentence of the reply, in order of `index` (0-based).
+    /// Speech for one sentence of the reply, in order of `index` (0-based): the whole clip, or
+    /// (when the request asked for `audio_pieces`) piece `piece` of it, each a complete WAV to
+    /// be played right after the one before. All of a sentence's pieces come before the next
+    /// sentence's.
     Audio {
         index: u32,
         text: String,
         audio_url: String,
+        /// 0-based; always 0 for a whole clip.
+        #[serde(default)]
+        piece: u32,
+        /// The sentence's audio is complete (always true for a whole clip).
+        #[serde(default = "yes")]
+        last: bool,
     },
     /// Speech for sentence `index` failed; the widget speaks `text` with the browser voice.
+    /// After pieces of that sentence, `text` is only what they did not cover (possibly empty).
     AudioError {
         index: u32,
         text: String,
@@ -160,6 +183,10 @@ pub enum StreamEvent {
         code: String,
         message: String,
     },
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl StreamEvent {
@@ -287,6 +314,8 @@ mod tests {
                 index: 0,
                 text: "Hi.".into(),
                 audio_url: "data:audio/wav;base64,".into(),
+                piece: 0,
+                last: true,
             },
             StreamEvent::AudioError {
                 index: 0,
@@ -314,6 +343,32 @@ mod tests {
         assert_eq!(all.len(), codes::ERRORS.len() + codes::SPEECH.len());
         assert!(codes::SPEECH.iter().all(|c| c.starts_with("tts_")));
         assert!(!codes::ERRORS.iter().any(|c| c.starts_with("tts_")));
+    }
+
+    #[test]
+    fn audio_events_without_piece_fields_are_whole_clips() {
+        let old: StreamEvent = serde_json::from_str(
+            r#"{"type":"audio","index":1,"text":"Hi.","audio_url":"data:audio/wav;base64,"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            old,
+            StreamEvent::Audio {
+                index: 1,
+                text: "Hi.".into(),
+                audio_url: "data:audio/wav;base64,".into(),
+                piece: 0,
+                last: true,
+            }
+        );
+        let req: ChatRequest =
+            serde_json::from_str(r#"{"client_id":"demo","message":"hi"}"#).unwrap();
+        assert!(!req.audio_pieces);
+        let json = serde_json::to_value(&req).unwrap();
+        assert!(
+            json.get("audio_pieces").is_none(),
+            "older proxies refuse it"
+        );
     }
 
     #[test]

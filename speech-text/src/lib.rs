@@ -13,6 +13,9 @@ const MAX_SENTENCE_CHARS: usize = 280;
 /// The first segment of a reply may end at a clause (comma, semicolon, colon) once it is this
 /// long: the voice starts as soon as a natural pause is reached instead of a full sentence.
 const FIRST_CLAUSE_MIN_CHARS: usize = 24;
+/// …or after this many words, whichever comes first: the first sound waits for a few words,
+/// not for a whole sentence. Later segments stay sentences.
+const FIRST_SEGMENT_WORDS: usize = 5;
 
 /// Words whose trailing dot does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
@@ -28,11 +31,23 @@ pub struct SentenceSplitter {
     emitted: usize,
     /// Inside a fenced code block (``` or ~~~): never spoken, never split.
     in_code: bool,
+    /// The first segment may end after [`FIRST_SEGMENT_WORDS`] words.
+    early: bool,
 }
 
 impl SentenceSplitter {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A splitter whose first segment also ends after about five words (never inside a number,
+    /// an abbreviation or a link), so speech can start before the first sentence is complete;
+    /// what the proxy's server speech and the widget's browser voice use.
+    pub fn with_early_start() -> Self {
+        Self {
+            early: true,
+            ..Self::default()
+        }
     }
 
     /// Adds a delta; returns the sentences it completed, in order.
@@ -49,6 +64,11 @@ impl SentenceSplitter {
             }
         }
         out
+    }
+
+    /// The text after the last boundary: the segment still being written.
+    pub fn pending(&self) -> &str {
+        &self.buf
     }
 
     /// The text after the last boundary, once the reply is complete.
@@ -72,6 +92,7 @@ impl SentenceSplitter {
         let chars: Vec<(usize, char)> = b.char_indices().collect();
         let mut in_code = self.in_code;
         let mut fence_skip = 0;
+        let mut words = FirstWords::default();
         for (i, &(pos, c)) in chars.iter().enumerate() {
             if i >= MAX_SENTENCE_CHARS {
                 break;
@@ -87,6 +108,13 @@ impl SentenceSplitter {
             }
             if in_code {
                 continue;
+            }
+            if self.early && self.emitted == 0 && words.step(pos, c) {
+                match early_cut(b, &chars[i + 1..], words.start) {
+                    Cut::Here => return Some(pos),
+                    Cut::Wait => return None,
+                    Cut::No => {}
+                }
             }
             let next = chars.get(i + 1).map(|&(_, n)| n);
             // A paragraph break or list item ends a sentence.
@@ -143,6 +171,77 @@ impl SentenceSplitter {
         }
         None
     }
+}
+
+/// The words of the first segment so far, and whether the scan is inside brackets or inline
+/// code (no cut there: a link's text and its URL stay together).
+#[derive(Default)]
+struct FirstWords {
+    count: usize,
+    in_word: bool,
+    alnum: bool,
+    /// Byte index where the current (or last) word starts.
+    start: usize,
+    depth: usize,
+    ticks: usize,
+}
+
+impl FirstWords {
+    /// Takes the character at `pos`; true when it ends the [`FIRST_SEGMENT_WORDS`]th word or a
+    /// later one, outside brackets and code: a place the first segment may end.
+    fn step(&mut self, pos: usize, c: char) -> bool {
+        if c.is_whitespace() {
+            let ended = std::mem::take(&mut self.in_word) && self.alnum;
+            self.count += usize::from(ended);
+            return ended
+                && self.count >= FIRST_SEGMENT_WORDS
+                && self.depth == 0
+                && self.ticks.is_multiple_of(2);
+        }
+        if !self.in_word {
+            self.in_word = true;
+            self.alnum = false;
+            self.start = pos;
+        }
+        self.alnum |= c.is_alphanumeric();
+        match c {
+            '[' | '(' => self.depth += 1,
+            ']' | ')' => self.depth = self.depth.saturating_sub(1),
+            '`' => self.ticks += 1,
+            _ => {}
+        }
+        false
+    }
+}
+
+enum Cut {
+    Here,
+    /// The next word has not arrived: the next delta decides.
+    Wait,
+    No,
+}
+
+/// Whether the first segment may end before `after` (the characters following the whitespace
+/// that ended the word at `word_at`): never inside a number ("5 000", "10 am") or after an
+/// abbreviation or initial ("Dr. Smith").
+fn early_cut(text: &str, after: &[(usize, char)], word_at: usize) -> Cut {
+    let Some(&(_, next)) = after.iter().find(|(_, c)| !c.is_whitespace()) else {
+        return Cut::Wait;
+    };
+    let word = text[word_at..]
+        .split(char::is_whitespace)
+        .next()
+        .unwrap_or("");
+    let numeric = |c: char| c.is_ascii_digit();
+    if word.chars().any(numeric) || numeric(next) {
+        return Cut::No;
+    }
+    if let Some(stem) = word.strip_suffix('.')
+        && is_abbreviation(&text[..word_at + stem.len()])
+    {
+        return Cut::No;
+    }
+    Cut::Here
 }
 
 fn is_abbreviation(before_dot: &str) -> bool {
@@ -333,7 +432,14 @@ mod tests {
     }
 
     fn split_all(text: &str, chunk: usize) -> Vec<String> {
-        let mut s = SentenceSplitter::new();
+        split_with(SentenceSplitter::new(), text, chunk)
+    }
+
+    fn split_early(text: &str, chunk: usize) -> Vec<String> {
+        split_with(SentenceSplitter::with_early_start(), text, chunk)
+    }
+
+    fn split_with(mut s: SentenceSplitter, text: &str, chunk: usize) -> Vec<String> {
         let mut out = Vec::new();
         let chars: Vec<char> = text.chars().collect();
         for piece in chars.chunks(chunk.max(1)) {
@@ -385,6 +491,65 @@ mod tests {
                 "Then more, and more."
             ]
         );
+    }
+
+    #[test]
+    fn the_first_segment_ends_after_five_words_whichever_comes_first() {
+        let got = split_early(
+            "Sure, happy to help with that question, here is what I know: it works.",
+            4,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "Sure, happy to help with",
+                "that question, here is what I know: it works."
+            ]
+        );
+        // Only the first: later sentences are whole.
+        let got = split_early(
+            "Thanks for asking about our opening hours. We are open from nine until six today.",
+            3,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "Thanks for asking about our",
+                "opening hours.",
+                "We are open from nine until six today."
+            ]
+        );
+    }
+
+    #[test]
+    fn the_early_end_is_never_inside_a_number_an_abbreviation_or_a_link() {
+        for (text, first) in [
+            (
+                "It will cost you about 5 000 euros in all.",
+                "It will cost you about 5 000 euros",
+            ),
+            (
+                "The shop opens at ten 30 minutes later today.",
+                "The shop opens at ten 30 minutes",
+            ),
+            (
+                "We will ask for Dr. Smith to help you.",
+                "We will ask for Dr. Smith",
+            ),
+            (
+                "Read more in [the full user guide](https://x.ai/docs) on the site.",
+                "Read more in [the full user guide](https://x.ai/docs)",
+            ),
+            (
+                "Now run `cargo build --release --locked` and wait.",
+                "Now run `cargo build --release --locked`",
+            ),
+        ] {
+            for chunk in [1, 4, 100] {
+                let got = split_early(text, chunk);
+                assert_eq!(got[0], first, "{text:?} in chunks of {chunk}");
+            }
+        }
     }
 
     #[test]
@@ -479,6 +644,13 @@ mod tests {
         #[test]
         fn chunking_never_changes_the_sentences(text in "[a-zA-Z ,.!?\n]{0,400}", chunk in 1usize..40) {
             prop_assert_eq!(split_all(&text, chunk), split_all(&text, 100_000));
+        }
+
+        #[test]
+        fn chunking_never_changes_an_early_start(text in "[a-zA-Z0-9 ,.!?\n\\[\\]()`]{0,400}", chunk in 1usize..40) {
+            prop_assert_eq!(split_early(&text, chunk), split_early(&text, 100_000));
+            let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+            prop_assert_eq!(squash(&split_early(&text, chunk).concat()), squash(&text));
         }
 
         #[test]

@@ -66,8 +66,9 @@ export const ANTHROPIC_KEY = 'sk-ant-CANARY-anthropic-8b2d4f6a';
 
 /// Starts fake x.ai + host page server + proxy. `pages` maps paths to page functions.
 /// `providers: { first_token_ms, per_delta_ms }` also starts the fake OpenAI and Anthropic APIs
-/// with those delays and adds the clients "openai" and "anthropic" (no server voice).
-export async function startStack(pages = { '/': (u) => ({ html: hostPage(u) }) }, { providers } = {}) {
+/// with those delays and adds the clients "openai" and "anthropic" (no server voice). `voice`:
+/// lines for the proxy's `[voice]` table.
+export async function startStack(pages = { '/': (u) => ({ html: hostPage(u) }) }, { providers, voice = '' } = {}) {
   const fake = await startListening(join(ROOT, 'target/release/fake-xai'),
     ['--listen', '127.0.0.1:0', '--api-key', CANARY_KEY, '--speech', 'tone'], {});
   const others = providers && await startListening(join(ROOT, 'target/release/fake-providers'),
@@ -141,7 +142,10 @@ allowed_origins = ["${hostOrigin}"]
 model = "claude-haiku-4-5"
 instructions = "Be brief."
 title = "Anthropic Chat"
-` : ''}`);
+` : ''}
+[voice]
+${voice}
+`);
   const providerEnv = others ? {
     OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: `http://${others.addr}/openai/v1`,
     ANTHROPIC_API_KEY: ANTHROPIC_KEY, ANTHROPIC_BASE_URL: `http://${others.addr}/anthropic/v1`,

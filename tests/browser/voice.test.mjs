@@ -1,89 +1,16 @@
 // Voice: speech input, replies spoken sentence by sentence (server clips, per-sentence browser
 // fallback), barge-in, mute, the autoplay affordance and session tokens.
 //
-// Headless Chromium here has no voices and never transcribes, so an init script replaces
-// SpeechRecognition and speechSynthesis with fakes that record what the widget asked of them,
-// and instruments HTMLMediaElement.play/pause. Server clips are real WAV data URLs from the
-// proxy (fake x.ai's tone voice) and really play (--autoplay-policy=no-user-gesture-required).
+// Headless Chromium here has no voices and never transcribes, so an init script
+// (voice-fakes.mjs) replaces SpeechRecognition and speechSynthesis with fakes that record what
+// the widget asked of them, and instruments HTMLMediaElement.play/pause. Server clips are real
+// WAV data URLs from the proxy (fake x.ai's tone voice) and really play
+// (--autoplay-policy=no-user-gesture-required). These tests run without Web Audio, on the
+// widget's audio-element fallback; voice-audio.test.mjs covers the same on Web Audio.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, openPage, screenshot, hostPage, control, addFault, resetFake } from './harness.mjs';
-
-/// Runs in the page before the widget. `opts`: { noRecognition, blockFirstPlay, breakPlay }.
-function fakes(opts) {
-  const w = window;
-  w.__v = { plays: [], pauses: 0, spoken: [], cancels: 0, speech: [], recs: [], messages: [] };
-  const v = w.__v;
-  // Media: record what is played, optionally refuse or break a given play() call.
-  const play = HTMLMediaElement.prototype.play;
-  let n = 0;
-  HTMLMediaElement.prototype.play = function () {
-    const i = n++;
-    v.plays.push({ src: this.src, at: performance.now() });
-    if (opts.blockFirstPlay && i === 0) {
-      return Promise.reject(new DOMException('autoplay refused', 'NotAllowedError'));
-    }
-    if (opts.breakPlay === i) {
-      return Promise.reject(new DOMException('cannot decode', 'NotSupportedError'));
-    }
-    return play.call(this);
-  };
-  const pause = HTMLMediaElement.prototype.pause;
-  HTMLMediaElement.prototype.pause = function () { v.pauses++; return pause.call(this); };
-  // Browser voice: voices incl. an en-GB one; each utterance "speaks" for 150 ms.
-  const voices = [
-    { name: 'Google US English', lang: 'en-US', default: true, localService: false, voiceURI: 'us' },
-    { name: 'Google Deutsch', lang: 'de-DE', default: false, localService: false, voiceURI: 'de' },
-    { name: 'Google UK English Female', lang: 'en-GB', default: false, localService: false, voiceURI: 'gb' },
-  ];
-  class Utterance {
-    constructor(text) {
-      Object.assign(this, { text, lang: '', voice: null, rate: 1, pitch: 1, volume: 1, onend: null, onerror: null });
-    }
-  }
-  const synth = {
-    speaking: false, pending: false, paused: false, current: null,
-    getVoices: () => voices,
-    speak(u) {
-      v.spoken.push({ text: u.text, voice: u.voice && u.voice.name, lang: u.lang, rate: u.rate, pitch: u.pitch, volume: u.volume, at: performance.now() });
-      this.current = u;
-      setTimeout(() => { if (this.current === u) { this.current = null; u.onend && u.onend({}); } }, 150);
-    },
-    cancel() {
-      v.cancels++;
-      const u = this.current;
-      this.current = null;
-      if (u) setTimeout(() => u.onerror && u.onerror({ error: 'interrupted' }), 0);
-    },
-    pause() {}, resume() {}, addEventListener() {}, removeEventListener() {},
-  };
-  Object.defineProperty(w, 'speechSynthesis', { value: synth, configurable: true });
-  w.SpeechSynthesisUtterance = Utterance;
-  // Speech input.
-  if (opts.noRecognition) {
-    delete w.SpeechRecognition;
-    delete w.webkitSpeechRecognition;
-    delete Window.prototype.SpeechRecognition;
-    delete Window.prototype.webkitSpeechRecognition;
-  } else {
-    class Recognition {
-      constructor() { v.recs.push(this); this.started = false; }
-      start() { this.started = true; }
-      stop() { this.started = false; setTimeout(() => this.onend && this.onend({}), 0); }
-      abort() { this.started = false; }
-    }
-    w.SpeechRecognition = Recognition;
-    w.webkitSpeechRecognition = Recognition;
-    w.__hear = (text, isFinal) => {
-      const r = v.recs[v.recs.length - 1];
-      const result = Object.assign([{ transcript: text, confidence: 0.9 }], { isFinal });
-      r.onresult({ resultIndex: 0, results: [result] });
-      if (isFinal) setTimeout(() => r.onend && r.onend({}), 0);
-    };
-  }
-  document.addEventListener('grokwidget:speech', (e) => v.speech.push({ ...e.detail, at: performance.now() }));
-  document.addEventListener('grokwidget:message', (e) => v.messages.push({ role: e.detail.role, at: performance.now() }));
-}
+import { fakes } from './voice-fakes.mjs';
 
 let stack;
 before(async () => {
@@ -336,7 +263,7 @@ test('on a phone the voice controls fit: mic, mute and the tap button', async ()
   await page.getByRole('button', { name: 'Tap to enable sound' }).waitFor();
   await idle(page);
   await screenshot(page, 'voice-phone-390x844-tap-to-enable');
-  for (const name of ['Voice input', 'Mute replies', 'Tap to enable sound', 'Send']) {
+  for (const name of ['Conversation mode', 'Voice input', 'Mute replies', 'Tap to enable sound', 'Send']) {
     const b = await page.getByRole('button', { name }).boundingBox();
     assert.ok(b && b.x >= 0 && b.x + b.width <= 390 && b.height >= 36, `${name}: ${JSON.stringify(b)}`);
   }

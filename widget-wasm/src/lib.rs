@@ -37,6 +37,7 @@ pub fn start() {
     leptos::mount::mount_to(mount_point, move || {
         provide_context(ui);
         ui.chat.persist_effect();
+        ui.conversation_effect();
         view! { <components::App /> }
     })
     .forget();

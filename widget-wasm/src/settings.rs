@@ -21,6 +21,9 @@ pub struct Settings {
     pub voice: Option<String>,
     /// `data-tts-lang`, `data-tts-rate`, `data-tts-pitch`, `data-tts-volume`: the browser voice.
     pub tts: crate::speech::TtsOptions,
+    /// `data-conversation-timeout`: seconds conversation mode listens for speech before it
+    /// turns itself off (1–60, default 8).
+    pub conversation_timeout_secs: u8,
 }
 
 impl Settings {
@@ -41,6 +44,9 @@ impl Settings {
             stt_lang: get("sttLang"),
             voice: get("voice"),
             tts: crate::speech::TtsOptions::from_fields(&get),
+            conversation_timeout_secs: get("conversationTimeout")
+                .and_then(|v| v.trim().parse::<u8>().ok())
+                .map_or(8, |s| s.clamp(1, 60)),
         }
     }
 }

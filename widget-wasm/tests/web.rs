@@ -25,6 +25,7 @@ fn the_request_body_has_exactly_the_protocol_fields() {
         previous_response_id: None,
         voice: None,
         session_token: Some("not-in-the-body"),
+        audio_pieces: false,
     });
     let v = js_sys::JSON::parse(&body).unwrap();
     let keys: Vec<String> = js_sys::Object::keys(&v.clone().into())
@@ -43,6 +44,7 @@ fn the_request_body_has_exactly_the_protocol_fields() {
         previous_response_id: Some("resp_1"),
         voice: Some("leo"),
         session_token: None,
+        audio_pieces: true,
     });
     // What the proxy's ChatRequest reads back, images included.
     let req: protocol::ChatRequest = serde_json::from_str(&body).unwrap();
@@ -52,6 +54,9 @@ fn the_request_body_has_exactly_the_protocol_fields() {
         "{body}"
     );
     assert!(body.contains(r#""voice":"leo""#), "{body}");
+    assert!(body.contains(r#""audio_pieces":true"#), "{body}");
+    let sent: protocol::ChatRequest = serde_json::from_str(&body).unwrap();
+    assert!(sent.audio_pieces, "the proxy reads it");
 }
 
 #[wasm_bindgen_test]
@@ -304,8 +309,21 @@ fn audio_events_are_read_from_their_json() {
         Some(Event::Audio {
             index: 2,
             text: "Hi there.".into(),
-            audio_url: "data:audio/wav;base64,UklG".into()
+            audio_url: "data:audio/wav;base64,UklG".into(),
+            last: true,
         })
+    );
+    assert_eq!(
+        parse_event(
+            r#"{"type":"audio","index":2,"text":"Hi.","audio_url":"data:audio/wav;base64,UklG","piece":0,"last":false}"#
+        ),
+        Some(Event::Audio {
+            index: 2,
+            text: "Hi.".into(),
+            audio_url: "data:audio/wav;base64,UklG".into(),
+            last: false,
+        }),
+        "a first piece of more"
     );
     assert_eq!(
         parse_event(r#"{"type":"audio_error","index":0,"text":"Hello.","code":"tts_failed"}"#),
@@ -322,11 +340,12 @@ mod speech_queue {
     use widget_wasm::speech::{PlayFailure, Queue, Sentence, Source, classify_play_error};
 
     fn clip(index: u32) -> Sentence {
-        Sentence {
+        Sentence::server(
             index,
-            text: format!("Sentence {index}."),
-            source: Source::Server(format!("data:audio/wav;base64,{index}")),
-        }
+            format!("Sentence {index}."),
+            format!("data:audio/wav;base64,{index}"),
+            true,
+        )
     }
 
     /// Plays the queue to the end, failing the clips in `broken` the way the player reports
@@ -378,11 +397,7 @@ mod speech_queue {
         for i in 0..3 {
             q.push(clip(i));
         }
-        q.push(Sentence {
-            index: 3,
-            text: "Three.".into(),
-            source: Source::Browser("tts_failed".into()),
-        });
+        q.push(Sentence::browser(3, "Three.".into(), "tts_failed"));
         assert_eq!(
             drain(&mut q, &[1]),
             [(0, "server"), (1, "browser"), (2, "server"), (3, "browser")]
@@ -426,11 +441,29 @@ fn every_protocol_stream_event_reads_back_the_same_in_the_widget() {
                 index: 3,
                 text: "One.".into(),
                 audio_url: "data:audio/wav;base64,UklGRg==".into(),
+                piece: 0,
+                last: true,
             },
             Event::Audio {
                 index: 3,
                 text: "One.".into(),
                 audio_url: "data:audio/wav;base64,UklGRg==".into(),
+                last: true,
+            },
+        ),
+        (
+            StreamEvent::Audio {
+                index: 3,
+                text: "One.".into(),
+                audio_url: "data:audio/wav;base64,UklGRg==".into(),
+                piece: 2,
+                last: false,
+            },
+            Event::Audio {
+                index: 3,
+                text: "One.".into(),
+                audio_url: "data:audio/wav;base64,UklGRg==".into(),
+                last: false,
             },
         ),
         (
@@ -491,6 +524,7 @@ fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
         max_images: 3,
         max_image_bytes: 1_000_000,
         session_token: Some("v1.abc".into()),
+        audio_pieces: true,
     };
     let json = serde_json::to_string(&sent).unwrap();
     let read = ClientInfo::from_js(&js_sys::JSON::parse(&json).unwrap());
@@ -509,6 +543,7 @@ fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
             max_images: 3,
             max_image_bytes: 1_000_000,
             session_token: Some("v1.abc".into()),
+            audio_pieces: true,
         }
     );
 }

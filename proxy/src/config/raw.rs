@@ -465,10 +465,10 @@ pub enum Api {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TtsBackend {
-    /// `POST /v1/tts`: verbatim, one request per sentence, priced per character (the default).
-    #[default]
+    /// `POST /v1/tts`: verbatim, one request per sentence, priced per character.
     Tts,
-    /// The streaming TTS WebSocket.
+    /// The streaming TTS WebSocket (the default: the earliest first audio, see docs/voice.md).
+    #[default]
     TtsStream,
     /// The Grok Voice Agent realtime WebSocket with a `force_message` (verbatim).
     Realtime,

@@ -106,6 +106,7 @@ pub async fn chat_stream(
     headers: HeaderMap,
     Json(req): Json<ChatRequest>,
 ) -> Result<Response, AppError> {
+    let pieces = req.audio_pieces;
     let p = admit(&state, peer, &headers, req).await?;
     let started = Instant::now();
     // Failing here, nothing has been sent: the visitor gets a plain HTTP error.
@@ -118,7 +119,7 @@ pub async fn chat_stream(
     let speech = p
         .speech
         .clone()
-        .map(|plan| SpeechPipeline::new(state.voice.clone(), plan));
+        .map(|plan| SpeechPipeline::new(state.voice.clone(), plan, pieces));
     tokio::spawn(relay(state, p, upstream, speech, tx, started));
     let sse = Sse::new(ReceiverStream::new(rx).map(Ok::<_, Infallible>))
         .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)));
@@ -175,8 +176,8 @@ async fn speak_whole(
 }
 
 /// Moves upstream events to the visitor until the reply ends or the visitor leaves. With
-/// speech on, sentences are synthesised as they complete and their clips are interleaved with
-/// the text, in order; `done` (or `error`) comes last.
+/// speech on, sentences are synthesised as they complete and their audio (clips, or pieces of
+/// them) is interleaved with the text, in order; `done` (or `error`) comes last.
 async fn relay(
     state: AppState,
     mut p: Admitted,
@@ -228,12 +229,18 @@ async fn relay(
                     continue;
                 }
                 Some(Err(e)) => {
+                    if let Some(s) = speech.as_mut() {
+                        s.cut_off();
+                    }
                     let err = upstream_failed(&client, &p.turn, &e);
                     // Sentences already complete are still spoken.
                     last = Some(StreamEvent::Error { code: err.code().into(), message: err.to_string() });
                     continue;
                 }
                 None => {
+                    if let Some(s) = speech.as_mut() {
+                        s.cut_off();
+                    }
                     // The upstream adapters end with Done or an error; this is a bug guard.
                     let err = AppError::Upstream;
                     last = Some(StreamEvent::Error { code: err.code().into(), message: err.to_string() });

@@ -90,5 +90,6 @@ pub async fn get_client(
             0
         },
         session_token,
+        audio_pieces: true,
     }))
 }

@@ -90,6 +90,64 @@ pub fn parse_wav(wav: &[u8]) -> Option<(WavInfo, &[u8])> {
     ))
 }
 
+/// How far the start of a streamed WAV is readable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WavHead {
+    /// Not all of the header has arrived yet.
+    NeedMore,
+    /// Not a 16-bit PCM WAV.
+    Bad,
+    Pcm16 {
+        sample_rate: u32,
+        channels: u16,
+        /// Where the samples start.
+        data_at: usize,
+        /// The `data` size, unless it is a streaming placeholder (0 or `0xFFFFFFFF`).
+        data_len: Option<usize>,
+    },
+}
+
+/// Reads the header of a WAV whose body is still streaming: chunks before `data` (`LIST`, …)
+/// are skipped; a `data` size written as a placeholder means "until the end".
+pub fn wav_head(bytes: &[u8]) -> WavHead {
+    if bytes.len() < 12 {
+        return WavHead::NeedMore;
+    }
+    if &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return WavHead::Bad;
+    }
+    let mut pos = 12;
+    let mut format = None;
+    loop {
+        let Some(header) = bytes.get(pos..pos + 8) else {
+            return WavHead::NeedMore;
+        };
+        let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+        let body = pos + 8;
+        if &header[0..4] == b"data" {
+            let Some((sample_rate, channels, 1, 16)) = format else {
+                return WavHead::Bad;
+            };
+            return WavHead::Pcm16 {
+                sample_rate,
+                channels,
+                data_at: body,
+                data_len: (size != 0 && size != u32::MAX).then_some(size as usize),
+            };
+        }
+        let size = size as usize;
+        if &header[0..4] == b"fmt " {
+            let Some(f) = bytes.get(body..body + 16) else {
+                return WavHead::NeedMore;
+            };
+            let u16_at = |i: usize| u16::from_le_bytes([f[i], f[i + 1]]);
+            let rate = u32::from_le_bytes([f[4], f[5], f[6], f[7]]);
+            format = Some((rate, u16_at(2), u16_at(0), u16_at(14)));
+        }
+        pos = body.saturating_add(size + size % 2);
+    }
+}
+
 /// Decodes a `data:audio/wav;base64,` URL back to WAV bytes.
 pub fn decode_wav_data_url(url: &str) -> Option<Vec<u8>> {
     STANDARD.decode(url.strip_prefix(DATA_URL_PREFIX)?).ok()
@@ -137,6 +195,40 @@ mod tests {
     fn the_data_url_has_the_wav_mime_type() {
         let url = wav_data_url(&wav_from_pcm16(&[1, 2, 3, 4], 16_000));
         assert!(url.starts_with("data:audio/wav;base64,UklGR"), "{url}");
+    }
+
+    #[test]
+    fn a_streamed_wav_header_is_read_as_it_arrives() {
+        let wav = wav_from_pcm16(&[1, 0, 2, 0], 24_000);
+        for cut in 0..WAV_HEADER_LEN {
+            assert_eq!(wav_head(&wav[..cut]), WavHead::NeedMore, "{cut}");
+        }
+        assert_eq!(
+            wav_head(&wav),
+            WavHead::Pcm16 {
+                sample_rate: 24_000,
+                channels: 1,
+                data_at: 44,
+                data_len: Some(4)
+            }
+        );
+        // A LIST chunk first and a placeholder size, as streaming encoders write.
+        let mut odd = wav[..36].to_vec();
+        odd.extend_from_slice(b"LIST\x03\0\0\0abc\0");
+        odd.extend_from_slice(b"data\xff\xff\xff\xff");
+        assert_eq!(
+            wav_head(&odd),
+            WavHead::Pcm16 {
+                sample_rate: 24_000,
+                channels: 1,
+                data_at: odd.len(),
+                data_len: None
+            }
+        );
+        assert_eq!(wav_head(b"RIFF\0\0\0\0WAVX"), WavHead::Bad);
+        let mut float = wav.clone();
+        float[20] = 3;
+        assert_eq!(wav_head(&float), WavHead::Bad);
     }
 
     proptest! {

@@ -8,6 +8,10 @@ use crate::config::{ClientConfig, SpeechPrices, TtsBackend, VoiceSettings};
 /// come back, its real pace is used instead.
 const MAX_CHARS_PER_SEC: u64 = 20;
 pub(super) const MIN_MS_PER_CHAR: u64 = 1000 / MAX_CHARS_PER_SEC;
+/// A slow speaker (12.5 characters a second): how far a broken-off sentence got is estimated
+/// at this pace until the reply's own clips tell the voice's, so the browser voice repeats a
+/// little rather than skips.
+pub(super) const SLOW_MS_PER_CHAR: u64 = 80;
 
 /// What one reply may use, from the client's settings and the visitor's voice choice. Every cap
 /// is checked before a sentence is sent to the voice service.

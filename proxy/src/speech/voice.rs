@@ -1,6 +1,7 @@
-//! Text → speech clip: picks the client's backend (TTS endpoint, streaming TTS, realtime voice),
-//! caps concurrent voice sessions, caches clips by voice and text, wraps PCM in WAV and returns
-//! a `data:audio/wav;base64,…` URL. Logs the `[TTS]` lines QA reads.
+//! Text → speech: picks the client's backend (TTS endpoint, streaming TTS, realtime voice),
+//! caps concurrent voice sessions, caches clips by voice and text, wraps PCM in WAV and hands
+//! out `data:audio/wav;base64,…` URLs: the whole clip, or pieces as the audio arrives. Logs the
+//! `[TTS]` lines QA reads.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -11,8 +12,9 @@ use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
 use super::audio::{pcm16_duration_ms, wav_data_url, wav_from_pcm16};
+use super::pieces::{Cutter, Piecing};
 use crate::config::{Config, RealtimeAuth, TtsBackend};
-use crate::upstream::xai::utterance::{TtsError, Utterance};
+use crate::upstream::xai::utterance::{PcmSink, TextFeed, TtsError, Utterance};
 use crate::upstream::xai::{realtime, tts};
 
 /// A finished clip.
@@ -21,6 +23,33 @@ pub struct Clip {
     pub data_url: Arc<str>,
     pub duration_ms: u64,
     pub cached: bool,
+}
+
+/// A piece of a sentence's speech, ready to send: a complete WAV of part of it.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    pub data_url: String,
+    pub duration_ms: u64,
+    /// The sentence's last piece: its audio is complete.
+    pub last: bool,
+}
+
+/// What speaking one sentence came to, once all its pieces are out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spoken {
+    pub duration_ms: u64,
+    /// From the cache: nothing was paid for it.
+    pub cached: bool,
+}
+
+/// What to say it with.
+#[derive(Debug, Clone, Copy)]
+pub struct Speak<'a> {
+    pub backend: TtsBackend,
+    pub voice: &'a str,
+    pub language: &'a str,
+    /// PCM bytes beyond which the sentence is refused.
+    pub max_bytes: usize,
 }
 
 #[derive(Clone)]
@@ -61,7 +90,7 @@ impl VoiceService {
         })
     }
 
-    /// Speaks `text` with `voice`; a cached clip costs nothing.
+    /// Speaks `text` with `voice` as one clip; a cached clip costs nothing.
     pub async fn synthesize(
         &self,
         backend: TtsBackend,
@@ -70,22 +99,62 @@ impl VoiceService {
         text: &str,
         max_bytes: usize,
     ) -> Result<Clip, TtsError> {
-        let key = CacheKey {
+        let mut clip = None;
+        let req = Speak {
+            backend,
+            voice,
+            language,
+            max_bytes,
+        };
+        let spoken = self
+            .speak(&req, TextFeed::whole(text), Piecing::Whole, &mut |p| {
+                clip = Some(p.data_url);
+            })
+            .await?;
+        Ok(Clip {
+            data_url: Arc::from(clip.ok_or(TtsError::Malformed)?),
+            duration_ms: spoken.duration_ms,
+            cached: spoken.cached,
+        })
+    }
+
+    /// Speaks `text`, handing its audio to `on_piece` as `piecing` says: pieces while it is
+    /// synthesised, the last one marked. When speech fails after some pieces, what had arrived
+    /// was handed out (not marked last) before the error returns. A cached clip is one piece.
+    pub async fn speak(
+        &self,
+        req: &Speak<'_>,
+        mut text: TextFeed,
+        piecing: Piecing,
+        on_piece: &mut (dyn FnMut(Piece) + Send),
+    ) -> Result<Spoken, TtsError> {
+        let Speak { backend, voice, .. } = *req;
+        let key = |text: &str| CacheKey {
             backend,
             voice: voice.to_owned(),
             rate: self.sample_rate,
             text: text.to_owned(),
         };
-        if let Some(clip) = self.cache.get(&key) {
+        if let Some(whole) = text.peek_whole()
+            && let Some(clip) = self.cache.get(&key(whole))
+        {
             metrics::counter!("tts_cache_hits_total").increment(1);
             info!(
                 backend = backend.as_str(),
                 voice,
-                chars = text.chars().count(),
+                chars = whole.chars().count(),
                 duration_ms = clip.duration_ms,
                 "[TTS] Cache hit"
             );
-            return Ok(clip);
+            on_piece(Piece {
+                data_url: clip.data_url.to_string(),
+                duration_ms: clip.duration_ms,
+                last: true,
+            });
+            return Ok(Spoken {
+                duration_ms: clip.duration_ms,
+                cached: true,
+            });
         }
         // x.ai limits concurrent voice sessions per team: refuse at once rather than queue.
         let Ok(_permit) = self.sessions.try_acquire() else {
@@ -97,45 +166,87 @@ impl VoiceService {
         };
         let started = Instant::now();
         let utt = Utterance {
-            text,
             voice,
-            language,
+            language: req.language,
             sample_rate: self.sample_rate,
-            max_bytes,
+            max_bytes: req.max_bytes,
             first_audio_timeout: self.first_audio_timeout,
             timeout: self.timeout,
         };
-        let result = tokio::time::timeout(self.timeout, self.run(backend, &utt))
-            .await
-            .unwrap_or(Err(TtsError::Timeout));
+        let rate = self.sample_rate;
+        let piece = |pcm: &[u8], last: bool| Piece {
+            data_url: wav_data_url(&wav_from_pcm16(pcm, rate)),
+            duration_ms: pcm16_duration_ms(pcm.len() & !1, rate),
+            last,
+        };
+        let mut whole = Vec::new();
+        let mut cutter = Cutter::new(piecing);
+        let mut first_piece_ms = None;
+        let result = {
+            let mut on_pcm = |pcm: &[u8]| {
+                whole.extend_from_slice(pcm);
+                for p in cutter.push(pcm) {
+                    first_piece_ms.get_or_insert_with(|| started.elapsed().as_millis() as u64);
+                    on_piece(piece(&p, false));
+                }
+            };
+            let mut sink = PcmSink::new(req.max_bytes, &mut on_pcm);
+            tokio::time::timeout(self.timeout, self.run(backend, &utt, &mut text, &mut sink))
+                .await
+                .unwrap_or(Err(TtsError::Timeout))
+        };
         let latency_ms = started.elapsed().as_millis() as u64;
+        let chars = text.said().chars().count();
         match result {
-            Ok(pcm) => {
-                let duration_ms = pcm16_duration_ms(pcm.len(), self.sample_rate);
-                let clip = Clip {
-                    data_url: Arc::from(wav_data_url(&wav_from_pcm16(&pcm, self.sample_rate))),
-                    duration_ms,
-                    cached: false,
+            Ok(()) => {
+                let duration_ms = pcm16_duration_ms(whole.len(), rate);
+                let clip_url: Arc<str> = Arc::from(wav_data_url(&wav_from_pcm16(&whole, rate)));
+                let last = match cutter.finish() {
+                    Some(rest) => piece(&rest, true),
+                    None => Piece {
+                        data_url: clip_url.to_string(),
+                        duration_ms,
+                        last: true,
+                    },
                 };
+                let pieces = cutter.count() + 1;
                 info!(
                     backend = backend.as_str(),
                     voice,
-                    chars = text.chars().count(),
+                    chars,
                     duration_ms,
                     latency_ms,
-                    bytes = clip.data_url.len(),
+                    first_piece_ms = first_piece_ms.unwrap_or(latency_ms),
+                    pieces,
+                    bytes = clip_url.len(),
                     "[TTS] Successfully generated audio"
                 );
+                on_piece(last);
                 metrics::counter!("tts_requests_total", "backend" => backend.as_str(), "result" => "ok").increment(1);
                 metrics::histogram!("tts_clip_duration_seconds")
                     .record(duration_ms as f64 / 1000.0);
-                self.cache.put(key, clip.clone());
-                Ok(clip)
+                self.cache.put(
+                    key(text.said()),
+                    Clip {
+                        data_url: clip_url,
+                        duration_ms,
+                        cached: false,
+                    },
+                );
+                Ok(Spoken {
+                    duration_ms,
+                    cached: false,
+                })
             }
+            // A socket opened early for a reply with nothing to say: not a failure.
+            Err(TtsError::NoText) => Err(TtsError::NoText),
             Err(e) => {
+                if let Some(rest) = cutter.flush() {
+                    on_piece(piece(&rest, false));
+                }
                 metrics::counter!("tts_requests_total", "backend" => backend.as_str(), "result" => e.code()).increment(1);
                 warn!(
-                    backend = backend.as_str(), voice, chars = text.chars().count(), latency_ms,
+                    backend = backend.as_str(), voice, chars, latency_ms, pieces = cutter.count(),
                     error = %e, code = e.code(), "[TTS] Failed to generate audio"
                 );
                 Err(e)
@@ -143,13 +254,20 @@ impl VoiceService {
         }
     }
 
-    async fn run(&self, backend: TtsBackend, utt: &Utterance<'_>) -> Result<Vec<u8>, TtsError> {
+    async fn run(
+        &self,
+        backend: TtsBackend,
+        utt: &Utterance<'_>,
+        text: &mut TextFeed,
+        sink: &mut PcmSink<'_>,
+    ) -> Result<(), TtsError> {
+        let key = self.key.expose();
         match backend {
-            TtsBackend::Tts => tts::rest(&self.http, &self.base_url, self.key.expose(), utt).await,
-            TtsBackend::TtsStream => tts::stream(&self.ws_base_url, self.key.expose(), utt).await,
+            TtsBackend::Tts => tts::rest(&self.http, &self.base_url, key, utt, text, sink).await,
+            TtsBackend::TtsStream => tts::stream(&self.ws_base_url, key, utt, text, sink).await,
             TtsBackend::Realtime => {
                 let token = match self.realtime_auth {
-                    RealtimeAuth::Key => self.key.expose().to_owned(),
+                    RealtimeAuth::Key => key.to_owned(),
                     RealtimeAuth::Ephemeral => self.client_secret().await?,
                 };
                 let mut ws = realtime::connect(
@@ -159,7 +277,7 @@ impl VoiceService {
                     self.connect_timeout,
                 )
                 .await?;
-                realtime::speak(&mut ws, utt).await
+                realtime::speak(&mut ws, utt, text, sink).await
             }
         }
     }

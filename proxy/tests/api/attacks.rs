@@ -194,7 +194,7 @@ async fn a_reply_too_long_to_speak_is_refused_before_synthesis() {
 #[tokio::test]
 async fn speech_spend_counts_against_the_dollar_budget() {
     let app = spawn_app_with(Options::with_client_lines(
-        "rate_per_ip = 1000\nrate_per_session = 1000\ndaily_usd_budget = 0.01",
+        "rate_per_ip = 1000\nrate_per_session = 1000\ndaily_usd_budget = 0.01\ntts_backend = \"tts\"",
     ))
     .await;
     // About $0.0075 of speech a turn at $15 per million characters.

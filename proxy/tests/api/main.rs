@@ -13,6 +13,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod images;
+mod pieces;
 mod providers;
 mod redis;
 mod secrets;

@@ -31,7 +31,7 @@ fn wav_samples(url: &str, rate: u32) -> usize {
 
 #[tokio::test]
 async fn the_tts_endpoint_backend_returns_the_whole_reply_as_a_wav() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(Options::voice("", "tts_backend = \"tts\"")).await;
     let body = body_json(app.chat(ask("[[reply: Hello from Grok.]]")).await).await;
     assert_eq!(body["response"], "Hello from Grok.");
     let samples = wav_samples(body["audio_url"].as_str().unwrap(), 24_000);
@@ -243,7 +243,7 @@ const THREE_SENTENCES: &str =
 
 #[tokio::test]
 async fn streaming_speaks_each_sentence_in_order_before_the_reply_ends() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(Options::voice("", "tts_backend = \"tts\"")).await;
     app.fake.set_delays(fake_xai::Delays {
         first_token_ms: 0,
         per_delta_ms: 30,

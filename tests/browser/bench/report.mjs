@@ -17,6 +17,7 @@ const read = (name) => {
 const meta = read('meta.json') ?? {};
 const ov = read('overhead.json');
 const ttfa = read('ttfa.json');
+const voice = read('voice.json');
 const widget = read('widget.json');
 const audio = criterion(join(ROOT, 'target/criterion/pcm_to_data_url'));
 
@@ -134,15 +135,31 @@ sec(() => {
   if (!ttfa) { p('_Not measured._', ''); return; }
   const d = ttfa.delays;
   p(`**Method.** \`proxy/benches/time_to_first_audio.rs\`: a five-sentence reply, the fake with ${d.first_token_ms} ms to the first token, ${d.per_delta_ms} ms per word, ${d.tts_first_audio_ms} ms to the first audio and ${d.tts_per_chunk_ms} ms per 100 ms of audio. ` +
-    'Sentence-pipelined = `/api/chat/stream` until its first `audio` event (the first sentence is synthesised while the rest is still being written); whole-reply = `/api/chat`, which waits for all the text and synthesises it in one clip (the baseline). ' +
+    'Pipelined = `/api/chat/stream` with `audio_pieces` until its first `audio` event (speech sent in pieces as it is synthesised; the first unit ends after five words; with a socket backend its session opens with the first text, and the streaming TTS socket gets its words as they are written); whole-reply = `/api/chat`, which waits for all the text and synthesises it in one clip (the baseline). ' +
+    'Every backend is measured, the streaming TTS socket both ways x.ai may behave (speaking as text arrives, the fake\'s default, or only on `text.done`), and the one-clip-per-sentence events older widgets get; all interleaved in one run, no clip cache. ' +
     `Median of ${ttfa.runs} runs each; the proxy runs in-process here, which does not matter at these delays.`, '');
-  table(['', 'ms'], [
-    ['pipelined: first text', f(ttfa.pipelined_first_text_ms, 1)],
-    [`pipelined: first audio (a clip of ${f(ttfa.first_clip_secs, 2)} s for “${ttfa.first_clip_text}”)`, f(ttfa.pipelined_ms, 1)],
-    ['whole reply, then speak (baseline)', f(ttfa.whole_ms, 1)],
-    ['**ratio**', `**${f(ttfa.ratio, 3)}**`],
+  const rows = (ttfa.modes ?? []).map((m) => [m.name, f(m.first_audio_ms, 1), f(m.ratio, 3)]);
+  table(['', 'first audio, ms', 'ratio to whole reply'], [
+    ['first text', f(ttfa.pipelined_first_text_ms, 1), ''],
+    ...rows,
+    ['whole reply, then speak (baseline)', f(ttfa.whole_ms, 1), '1'],
   ]);
+  p(`The default's first piece: ${f(ttfa.first_clip_secs, 2)} s of speech for “${ttfa.first_clip_text}”.`, '');
   target('Time to first audio, pipelined / whole', ttfa.ratio, 0.25, '', 3);
+  target('Time to first audio, after the first text', ttfa.pipelined_ms - ttfa.pipelined_first_text_ms, 300, 'ms', 1);
+  if (!voice) return;
+  p('**In the browser** (`tests/browser/bench/voice-ttfa.mjs`): the same delays, headless Chromium, the release proxy and fake (no clip cache), Send pressed at a recorded time, the first sound read from the `AudioContext` schedule (an init script records every source\'s start and length). ' +
+    'Whole reply = the widget\'s stream answered with the proxy\'s `/api/chat` (all text, then one clip) as one delta and one audio event; whole stream = the proxy\'s pipelined stream held until it ended. ' +
+    `Median of ${voice.runs} runs each. Silences are start of a piece minus end of the one before, in the context's time; pieces are matched to their sentences through a copy of the stream.`, '');
+  table(['', 'ms', 'ratio'], [
+    ['Send → first sound, pipelined', f(voice.pipelined_ms, 0), ''],
+    ['whole reply, then speak (baseline)', f(voice.whole_reply_ms, 0), f(voice.ratio, 3)],
+    ['whole stream, then play', f(voice.whole_stream_ms, 0), f(voice.ratio_whole_stream, 3)],
+    [`largest silence between pieces of one sentence (worst run; ${voice.pieces} pieces a reply)`, f(voice.max_gap_in_sentence_ms, 3), ''],
+    ['largest silence between any consecutive pieces', f(voice.max_gap_ms, 3), ''],
+  ]);
+  target('Browser: Send → first sound, pipelined / whole', voice.ratio, 0.3, '', 3);
+  target('Browser: largest silence between pieces of a sentence', voice.max_gap_in_sentence_ms, 5, 'ms', 3);
 });
 
 sec(() => {

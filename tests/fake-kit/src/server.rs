@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -47,6 +48,11 @@ impl<F: Fake> Server<F> {
             .with_state(Arc::clone(&shared));
         let mut stop = shared.stopping();
         let task = tokio::spawn(async move {
+            // No Nagle, as streaming servers run: a chunk written right after another must not
+            // wait for the ACK of the first (a delayed-ACK interval, up to 40 ms).
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|s| *s).await;

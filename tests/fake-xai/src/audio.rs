@@ -17,13 +17,53 @@ pub fn tone_samples(text: &str, rate: u32) -> usize {
 
 /// A 440 Hz sine at amplitude 0.3, [`tone_samples`] long.
 pub(crate) fn tone(text: &str, rate: u32) -> Vec<i16> {
-    let amplitude = 0.3 * f64::from(i16::MAX);
-    (0..tone_samples(text, rate))
-        .map(|n| {
-            let t = n as f64 / f64::from(rate);
-            (amplitude * (2.0 * PI * 440.0 * t).sin()).round() as i16
-        })
-        .collect()
+    let mut tone = ToneStream::new(rate);
+    let mut samples = tone.extend(text);
+    samples.extend(tone.finish());
+    samples
+}
+
+/// The tone of a text that arrives in parts (the streaming TTS socket speaks as text comes):
+/// phase-continuous, and in all exactly [`tone_samples`] of the whole text, however it was cut.
+pub(crate) struct ToneStream {
+    rate: u32,
+    chars: usize,
+    made: usize,
+}
+
+impl ToneStream {
+    pub(crate) fn new(rate: u32) -> Self {
+        Self {
+            rate,
+            chars: 0,
+            made: 0,
+        }
+    }
+
+    /// The samples for `text`, which follows what was given before.
+    pub(crate) fn extend(&mut self, text: &str) -> Vec<i16> {
+        self.chars += text.chars().count();
+        let ms = u64::try_from(self.chars)
+            .unwrap_or(u64::MAX)
+            .saturating_mul(60);
+        let upto = usize::try_from(u64::from(self.rate).saturating_mul(ms) / 1000).unwrap_or(0);
+        self.upto(upto)
+    }
+
+    /// The rest, once the text is complete: the 300 ms floor of a short text.
+    pub(crate) fn finish(&mut self) -> Vec<i16> {
+        self.upto(self.made.max(self.rate as usize * 300 / 1000))
+    }
+
+    fn upto(&mut self, end: usize) -> Vec<i16> {
+        let amplitude = 0.3 * f64::from(i16::MAX);
+        let rate = f64::from(self.rate);
+        let out = (self.made..end.max(self.made))
+            .map(|n| (amplitude * (2.0 * PI * 440.0 * n as f64 / rate).sin()).round() as i16)
+            .collect();
+        self.made = self.made.max(end);
+        out
+    }
 }
 
 /// Speech for `text` at `rate` in the configured mode.
@@ -34,6 +74,41 @@ pub(crate) async fn synthesize(mode: SpeechMode, text: &str, rate: u32) -> Vec<i
             Some(samples) if !samples.is_empty() => samples,
             _ => tone(text, rate),
         },
+    }
+}
+
+/// Speech for a text said in parts, in the configured mode: the tone continues across parts;
+/// espeak-ng speaks each part on its own.
+pub(crate) struct Speaker {
+    mode: SpeechMode,
+    rate: u32,
+    tone: ToneStream,
+}
+
+impl Speaker {
+    pub(crate) fn new(mode: SpeechMode, rate: u32) -> Self {
+        Self {
+            mode,
+            rate,
+            tone: ToneStream::new(rate),
+        }
+    }
+
+    pub(crate) async fn say(&mut self, text: &str) -> Vec<i16> {
+        if self.mode == SpeechMode::Espeak
+            && let Some(samples) = espeak(text, self.rate).await.filter(|s| !s.is_empty())
+        {
+            return samples;
+        }
+        self.tone.extend(text)
+    }
+
+    /// What is left once the whole text was said (the tone's floor).
+    pub(crate) fn finish(&mut self) -> Vec<i16> {
+        match self.mode {
+            SpeechMode::Tone => self.tone.finish(),
+            SpeechMode::Espeak => Vec::new(),
+        }
     }
 }
 
@@ -156,6 +231,23 @@ mod tests {
         assert_eq!(tone_samples("hi", 24000), 7200); // the 300 ms floor
         assert_eq!(tone_samples("0123456789", 16000), 9600); // 600 ms
         assert_eq!(tone("0123456789", 16000).len(), 9600);
+    }
+
+    #[test]
+    fn a_tone_said_in_parts_is_the_tone_of_the_whole() {
+        for rate in [11025, 24000] {
+            let text = "Hello streaming world.";
+            let mut parts = ToneStream::new(rate);
+            let mut samples = parts.extend("Hello ");
+            samples.extend(parts.extend("streaming "));
+            samples.extend(parts.extend("world."));
+            samples.extend(parts.finish());
+            assert_eq!(samples, tone(text, rate));
+        }
+        let mut short = ToneStream::new(24000);
+        let mut samples = short.extend("Hi");
+        samples.extend(short.finish());
+        assert_eq!(samples.len(), tone_samples("Hi", 24000));
     }
 
     #[test]

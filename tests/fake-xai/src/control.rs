@@ -1,5 +1,5 @@
-//! This fake's own `/_control` routes (SSE framing, key state, deferred polls, WebSocket
-//! records), next to the kit's (faults, delays, requests, streams, reset).
+//! This fake's own `/_control` routes (SSE framing, key state, deferred polls, streaming TTS
+//! mode, WebSocket records), next to the kit's (faults, delays, requests, streams, reset).
 
 use std::sync::Arc;
 
@@ -16,6 +16,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/_control/sse", put(set_sse))
         .route("/_control/api-key", put(set_api_key))
         .route("/_control/deferred", put(set_deferred))
+        .route("/_control/tts-stream", put(set_tts_stream))
         .route("/_control/ws", get(ws))
 }
 
@@ -50,6 +51,19 @@ async fn set_deferred(
     Json(polls): Json<DeferredPolls>,
 ) -> StatusCode {
     shared.lock().config.deferred_polls_pending = polls.polls_pending;
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+struct TtsStream {
+    incremental: bool,
+}
+
+async fn set_tts_stream(
+    State(shared): State<Arc<Shared>>,
+    Json(mode): Json<TtsStream>,
+) -> StatusCode {
+    shared.lock().config.tts_stream_incremental = mode.incremental;
     StatusCode::NO_CONTENT
 }
 

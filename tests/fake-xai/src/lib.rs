@@ -12,7 +12,8 @@
 //! - `errors`: x.ai error bodies and JSON body parsing (415 / 422 plain text)
 //! - `models`: model catalogue, prices; `reply`: the kit's "model" as Grok, reasoning summaries
 //! - `responses`, `chat`, `account`: the REST text endpoints; `sse`: x.ai's stream framing
-//! - `realtime`: client secrets and the voice-agent WebSocket; `tts`: REST and streaming TTS, voices
+//! - `realtime`: client secrets and the voice-agent WebSocket; `tts`: REST TTS (the body streamed
+//!   in 100 ms chunks) and voices; `tts_stream`: the streaming TTS socket
 //! - `audio`: tone, espeak-ng, WAV, resampling; `control`: this fake's own `/_control` routes
 //!
 //! Where the spec leaves a choice open (UNCONFIRMED items), the fake takes the strict or the
@@ -34,8 +35,10 @@
 //!   are lowercase) and non-PCM output formats get an `error` event (`invalid_voice`,
 //!   `invalid_audio_format`) and leave the session unchanged. Audio always travels as base64
 //!   JSON (`transport: "binary"` is ignored), and there is no voice activity detection: the
-//!   fake speaks on `force_message` and `response.create` only. Streaming TTS speaks once per
-//!   `text.done`, not incrementally.
+//!   fake speaks on `force_message` and `response.create` only. Streaming TTS speaks complete
+//!   words as their text arrives (switchable to: once per `text.done`).
+//! - `/v1/tts` accepts `optimize_streaming_latency` 0–4 and `text_normalization`, and always
+//!   streams its audio body in 100 ms chunks (a WAV header first, with its sizes filled in).
 //! - Faults are consumed by the first request that they can apply to: `Status`/`SlowFirstByte`
 //!   at the gate (before auth, so also before a WebSocket upgrade), stream faults by the next
 //!   stream, WebSocket faults by the next spoken response on that path.
@@ -53,6 +56,7 @@ mod server;
 mod sse;
 mod state;
 mod tts;
+mod tts_stream;
 
 pub use audio::tone_samples;
 pub use server::FakeXai;

@@ -41,6 +41,9 @@ struct Args {
     /// Polls of a deferred completion that answer 202 before it is ready.
     #[arg(long, env = "FAKE_XAI_DEFERRED_POLLS_PENDING", default_value_t = 1)]
     deferred_polls_pending: u32,
+    /// The streaming TTS socket speaks words as their text arrives (true) or on `text.done`.
+    #[arg(long, env = "FAKE_XAI_TTS_STREAM_INCREMENTAL", default_value_t = true, action = clap::ArgAction::Set)]
+    tts_stream_incremental: bool,
 }
 
 impl From<Args> for FakeConfig {
@@ -60,6 +63,7 @@ impl From<Args> for FakeConfig {
             sse_event_lines: args.sse_event_lines,
             sse_done: args.sse_done,
             deferred_polls_pending: args.deferred_polls_pending,
+            tts_stream_incremental: args.tts_stream_incremental,
         }
     }
 }

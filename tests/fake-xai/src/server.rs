@@ -18,7 +18,7 @@ use crate::state::{
     ApiKeyState, Delays, FakeConfig, FaultKind, Inner, RecordedRequest, RecordedWs, Shared,
     now_unix,
 };
-use crate::{account, chat, control, realtime, responses, tts};
+use crate::{account, chat, control, realtime, responses, tts, tts_stream};
 
 /// A running fake x.ai server; dropping it (or [`FakeXai::shutdown`]) stops it. Faults, delays,
 /// records and reset are the kit's [`Server`] methods, reached through `Deref`.
@@ -52,6 +52,11 @@ impl FakeXai {
 
     pub fn set_api_key_info(&self, info: ApiKeyState) {
         self.shared().lock().key_state = info;
+    }
+
+    /// Whether the streaming TTS socket speaks as text arrives or only on `text.done`.
+    pub fn set_tts_stream_incremental(&self, incremental: bool) {
+        self.shared().lock().config.tts_stream_incremental = incremental;
     }
 
     /// How many polls of a new deferred completion answer 202 before it is ready.
@@ -104,7 +109,7 @@ fn api() -> Router<Arc<Shared>> {
         .route("/v1/tokenize-text", post(account::tokenize))
         .route("/v1/realtime/client_secrets", post(realtime::client_secret))
         .route("/v1/realtime", get(realtime::connect))
-        .route("/v1/tts", post(tts::speak).get(tts::connect))
+        .route("/v1/tts", post(tts::speak).get(tts_stream::connect))
         .route("/v1/tts/voices", get(tts::voices))
         .route("/v1/tts/voices/{id}", get(tts::voice))
         .fallback(unknown_url)

@@ -62,6 +62,9 @@ pub struct FakeConfig {
     pub sse_done: bool,
     /// How many polls of a deferred chat completion answer 202 before the result is ready.
     pub deferred_polls_pending: u32,
+    /// The streaming TTS socket speaks words as their text arrives (true), or only once
+    /// `text.done` came (false): x.ai's choice is unconfirmed.
+    pub tts_stream_incremental: bool,
 }
 
 impl Default for FakeConfig {
@@ -73,6 +76,7 @@ impl Default for FakeConfig {
             sse_event_lines: true,
             sse_done: true,
             deferred_polls_pending: 1,
+            tts_stream_incremental: true,
         }
     }
 }
@@ -108,7 +112,8 @@ pub type Fault = fake_kit::Fault<FaultKind>;
 fake_kit::fault_kinds! {
     /// The misbehaviours the fake can be told to show: the kit's HTTP ones, then its own.
     pub enum FaultKind {
-        /// Realtime and TTS WebSockets: close abruptly after `after_deltas` audio deltas.
+        /// Realtime, the TTS WebSocket and the streamed `/v1/tts` body: cut the connection
+        /// after `after_deltas` audio chunks.
         WsDropMidAudio { after_deltas: u32 },
         /// Realtime: answer the next item/response with this `error` event instead of audio.
         WsErrorEvent { code: String, message: String },

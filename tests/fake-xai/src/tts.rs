@@ -1,11 +1,11 @@
-//! Text to speech (spec §6): `POST /v1/tts`, the streaming `/v1/tts` WebSocket, and voices.
+//! Text to speech (spec §6): `POST /v1/tts` (the audio body streamed as it is synthesised) and
+//! voices. The streaming socket is [`crate::tts_stream`].
 
-use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
 use base64::Engine;
@@ -15,7 +15,6 @@ use serde_json::{Value, json};
 
 use crate::audio::{self, PCM_RATES};
 use crate::errors::{ApiError, json_reply, parse_json};
-use crate::server::{record_ws, record_ws_message, subprotocol_secret};
 use crate::state::{FaultKind, Shared};
 
 /// The 26 built-in voice ids, lowercase: the classic five and the 2026 additions (spec §5.2).
@@ -39,6 +38,12 @@ struct TtsRequest {
     speed: Option<f64>,
     #[serde(default)]
     with_timestamps: Option<bool>,
+    /// 0, 1 or 2 in x.ai's reference (details UNCONFIRMED, spec §7.8): accepted up to 4, as
+    /// similar APIs allow; the fake streams the body at every setting.
+    #[serde(default)]
+    optimize_streaming_latency: Option<u8>,
+    #[serde(default)]
+    text_normalization: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,7 +54,7 @@ struct OutputFormat {
     sample_rate: Option<u32>,
 }
 
-fn check_voice(voice: &str) -> Result<(), ApiError> {
+pub(crate) fn check_voice(voice: &str) -> Result<(), ApiError> {
     if VOICES.contains(&voice) {
         Ok(())
     } else {
@@ -59,7 +64,7 @@ fn check_voice(voice: &str) -> Result<(), ApiError> {
     }
 }
 
-fn check_rate(rate: u32) -> Result<(), ApiError> {
+pub(crate) fn check_rate(rate: u32) -> Result<(), ApiError> {
     if PCM_RATES.contains(&rate) {
         Ok(())
     } else {
@@ -109,6 +114,12 @@ pub(crate) async fn speak(
             "speed must be between 0.7 and 1.5.",
         ));
     }
+    if request.optimize_streaming_latency.is_some_and(|o| o > 4) {
+        return Err(ApiError::invalid_argument(
+            "optimize_streaming_latency must be between 0 and 4.",
+        ));
+    }
+    let _ = request.text_normalization;
     let format = request.output_format.unwrap_or_default();
     let codec = format.codec.as_deref().unwrap_or("mp3");
     check_codec(codec)?;
@@ -116,25 +127,37 @@ pub(crate) async fn speak(
     check_rate(rate)?;
 
     let config = shared.config();
-    let extra = match shared.take_fault(uri.path(), |k| {
-        matches!(k, FaultKind::SlowFirstAudio { .. })
-    }) {
-        Some(FaultKind::SlowFirstAudio { ms }) => ms,
-        _ => 0,
+    let fault = shared.take_fault(uri.path(), |k| {
+        matches!(
+            k,
+            FaultKind::SlowFirstAudio { .. } | FaultKind::WsDropMidAudio { .. }
+        )
+    });
+    let (extra, drop_after) = match fault {
+        Some(FaultKind::SlowFirstAudio { ms }) => (ms, None),
+        Some(FaultKind::WsDropMidAudio { after_deltas }) => (0, Some(after_deltas as usize)),
+        _ => (0, None),
     };
     let samples = audio::synthesize(config.speech, &request.text, rate).await;
-    // A whole-file answer comes once all of it is synthesised: the first-audio delay plus the
-    // per-chunk (100 ms of audio) time for every chunk, as the streaming endpoints pace them.
-    let chunks = samples.len().div_ceil((rate as usize / 10).max(1)) as u64;
-    shared
-        .pause(config.delays.tts_first_audio_ms + extra + chunks * config.delays.tts_per_chunk_ms)
-        .await;
-    let (content_type, bytes) = if codec == "wav" {
-        ("audio/wav", audio::wav_bytes(&samples, rate))
+    let content_type = if codec == "wav" {
+        "audio/wav"
     } else {
-        ("audio/pcm", audio::pcm_bytes(&samples))
+        "audio/pcm"
     };
     if request.with_timestamps.unwrap_or(false) {
+        // A JSON answer comes once all of it is synthesised: the first-audio delay plus the
+        // per-chunk (100 ms of audio) time for every chunk, as the streaming endpoints pace them.
+        let chunks = samples.len().div_ceil(audio::chunk_len(rate)) as u64;
+        shared
+            .pause(
+                config.delays.tts_first_audio_ms + extra + chunks * config.delays.tts_per_chunk_ms,
+            )
+            .await;
+        let bytes = if codec == "wav" {
+            audio::wav_bytes(&samples, rate)
+        } else {
+            audio::pcm_bytes(&samples)
+        };
         let duration = samples.len() as f64 / f64::from(rate);
         return Ok(json_reply(
             &shared,
@@ -143,11 +166,69 @@ pub(crate) async fn speak(
                     "duration": duration, "audio_timestamps": []}),
         ));
     }
+    // The audio body is streamed as it is synthesised, 100 ms of audio per chunk, paced like
+    // the sockets: the first chunk after the first-audio delay, then one every per-chunk delay.
+    // A WAV starts with its header (sizes known: the fake synthesises before it speaks).
+    let mut chunks: Vec<Vec<u8>> = samples
+        .chunks(audio::chunk_len(rate))
+        .map(audio::pcm_bytes)
+        .collect();
+    if codec == "wav" {
+        let header = audio::wav_bytes(&[], rate);
+        let data_len = u32::try_from(samples.len() * 2).unwrap_or(u32::MAX);
+        let mut first = header;
+        first[4..8].copy_from_slice(&(36 + data_len).to_le_bytes());
+        first[40..44].copy_from_slice(&data_len.to_le_bytes());
+        match chunks.first_mut() {
+            Some(c) => {
+                first.extend_from_slice(c);
+                *c = first;
+            }
+            None => chunks.push(first),
+        }
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let first_wait = config.delays.tts_first_audio_ms + extra;
+    let per_chunk = config.delays.tts_per_chunk_ms;
+    tokio::spawn(async move {
+        // Paced from the start, not from the last chunk: timer overshoot does not add up.
+        let start = tokio::time::Instant::now();
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            if drop_after == Some(i) {
+                cut(&tx).await;
+                return;
+            }
+            let due = start + Duration::from_millis(first_wait + i as u64 * per_chunk);
+            let wait = due.saturating_duration_since(tokio::time::Instant::now());
+            if !shared.pause(wait.as_millis() as u64).await {
+                return;
+            }
+            if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
+                return;
+            }
+        }
+        if drop_after.is_some() {
+            cut(&tx).await;
+        }
+    });
+    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }));
     Ok(Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(bytes))
+        .body(body)
         .unwrap_or_default())
+}
+
+/// An error mid-body: the connection is cut and the chunked body never ends. It comes a moment
+/// after the last chunk, so what was sent reaches the client (an error right behind buffered
+/// chunks would make hyper drop them unsent).
+async fn cut(tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>) {
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let _ = tx
+        .send(Err(std::io::Error::other("fault: drop mid audio")))
+        .await;
 }
 
 pub(crate) async fn voices(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
@@ -174,133 +255,4 @@ fn voice_json(id: &str) -> Value {
         first.make_ascii_uppercase();
     }
     json!({"voice_id": id, "name": name})
-}
-
-/// `GET /v1/tts?language=&voice=&codec=&sample_rate=` upgraded to the streaming TTS socket.
-pub(crate) async fn connect(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-    upgrade: WebSocketUpgrade,
-) -> Result<Response, ApiError> {
-    let voice = query.get("voice").map_or("eve", String::as_str);
-    check_voice(voice)?;
-    let codec = query.get("codec").map_or("pcm", String::as_str);
-    if codec != "pcm" {
-        return Err(ApiError::invalid_argument(format!(
-            "The fake x.ai streams only the pcm codec, not '{codec}'."
-        )));
-    }
-    let rate = match query.get("sample_rate") {
-        Some(r) => r
-            .parse::<u32>()
-            .map_err(|_| ApiError::invalid_argument(format!("Invalid sample_rate '{r}'.")))?,
-        None => 24000,
-    };
-    check_rate(rate)?;
-    let upgrade = match subprotocol_secret(&headers) {
-        Some(secret) => upgrade.protocols([format!("xai-client-secret.{secret}")]),
-        None => upgrade,
-    };
-    let ws_id = record_ws(&shared, uri.path(), uri.query(), &headers);
-    let path = uri.path().to_owned();
-    Ok(upgrade.on_upgrade(move |mut socket| async move {
-        // Returning drops the socket; after a fault that is the abrupt close asked for.
-        let _ = stream_session(&shared, ws_id, &path, rate, &mut socket).await;
-    }))
-}
-
-/// The client left, or a fault cut the connection.
-struct End;
-
-async fn send(socket: &mut WebSocket, event: Value) -> Result<(), End> {
-    socket
-        .send(Message::text(event.to_string()))
-        .await
-        .map_err(|_| End)
-}
-
-/// Collects `text.delta`s; on `text.done` speaks them as `audio.delta`s then `audio.done`.
-async fn stream_session(
-    shared: &Shared,
-    ws_id: u64,
-    path: &str,
-    rate: u32,
-    socket: &mut WebSocket,
-) -> Result<(), End> {
-    let mut text = String::new();
-    let mut stop = shared.stopping();
-    loop {
-        let message = tokio::select! {
-            m = socket.recv() => m,
-            _ = stop.wait_for(|s| *s) => return Ok(()),
-        };
-        let raw = match message {
-            Some(Ok(Message::Text(raw))) => raw,
-            Some(Ok(Message::Close(_)) | Err(_)) | None => return Ok(()),
-            Some(Ok(_)) => continue,
-        };
-        let event = serde_json::from_str::<Value>(raw.as_str())
-            .unwrap_or_else(|_| Value::String(raw.to_string()));
-        record_ws_message(shared, ws_id, event.clone());
-        match event.get("type").and_then(Value::as_str) {
-            Some("text.delta") => {
-                text.push_str(event.get("delta").and_then(Value::as_str).unwrap_or(""));
-            }
-            Some("text.done") => {
-                speak_stream(shared, path, rate, &std::mem::take(&mut text), socket).await?;
-            }
-            other => {
-                let message = format!("Unknown message type {}.", other.unwrap_or("(none)"));
-                send(socket, json!({"type": "error", "message": message})).await?;
-            }
-        }
-    }
-}
-
-async fn speak_stream(
-    shared: &Shared,
-    path: &str,
-    rate: u32,
-    text: &str,
-    socket: &mut WebSocket,
-) -> Result<(), End> {
-    let fault = shared.take_fault(path, |k| {
-        matches!(
-            k,
-            FaultKind::WsDropMidAudio { .. } | FaultKind::SlowFirstAudio { .. }
-        )
-    });
-    let config = shared.config();
-    let samples = audio::synthesize(config.speech, text, rate).await;
-    let mut first_wait = config.delays.tts_first_audio_ms;
-    let mut drop_after = None;
-    match fault {
-        Some(FaultKind::SlowFirstAudio { ms }) => first_wait += ms,
-        Some(FaultKind::WsDropMidAudio { after_deltas }) => {
-            drop_after = Some(after_deltas as usize)
-        }
-        _ => {}
-    }
-    let chunks: Vec<&[i16]> = samples.chunks(audio::chunk_len(rate)).collect();
-    for (i, chunk) in chunks.iter().enumerate() {
-        if drop_after == Some(i) {
-            return Err(End);
-        }
-        let wait = if i == 0 {
-            first_wait
-        } else {
-            config.delays.tts_per_chunk_ms
-        };
-        if !shared.pause(wait).await {
-            return Err(End);
-        }
-        let delta = BASE64.encode(audio::pcm_bytes(chunk));
-        send(socket, json!({"type": "audio.delta", "delta": delta})).await?;
-    }
-    if drop_after.is_some_and(|n| n >= chunks.len()) {
-        return Err(End);
-    }
-    send(socket, json!({"type": "audio.done"})).await
 }

@@ -26,6 +26,8 @@ pub struct Turn<'a> {
     pub voice: Option<&'a str>,
     /// Sent as `X-Widget-Session` when the site requires sessions.
     pub session_token: Option<&'a str>,
+    /// Ask for speech in pieces (only proxies that offer it accept the field).
+    pub audio_pieces: bool,
 }
 
 /// The reply completed.
@@ -78,6 +80,9 @@ pub fn request_body(turn: &Turn<'_>) -> String {
             .collect();
         let _ = Reflect::set(&obj, &"images".into(), &list);
     }
+    if turn.audio_pieces {
+        let _ = Reflect::set(&obj, &"audio_pieces".into(), &true.into());
+    }
     JSON::stringify(&obj)
         .ok()
         .and_then(|s| s.as_string())
@@ -93,11 +98,13 @@ pub enum Event {
         code: String,
         message: String,
     },
-    /// Speech for sentence `index`: a `data:audio/wav` URL.
+    /// Speech for sentence `index`: a `data:audio/wav` URL, the whole clip or a piece of it.
     Audio {
         index: u32,
         text: String,
         audio_url: String,
+        /// The sentence's audio is complete with this one (always, for a whole clip).
+        last: bool,
     },
     /// Speech for sentence `index` failed: the browser voice says `text`.
     AudioError {
@@ -131,6 +138,8 @@ pub fn parse_event(data: &str) -> Option<Event> {
             index: js::count(&v, "index") as u32,
             text: js::string(&v, "text").unwrap_or_default(),
             audio_url: js::string(&v, "audio_url")?,
+            // Proxies from before pieces send whole clips without the field.
+            last: js::boolean(&v, "last").unwrap_or(true),
         },
         "audio_error" => Event::AudioError {
             index: js::count(&v, "index") as u32,

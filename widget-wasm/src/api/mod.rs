@@ -40,6 +40,8 @@ pub struct ClientInfo {
     pub max_images: u32,
     pub max_image_bytes: u64,
     pub session_token: Option<String>,
+    /// The proxy can send speech in pieces (ask with `audio_pieces` on each turn).
+    pub audio_pieces: bool,
 }
 
 impl ClientInfo {
@@ -58,6 +60,7 @@ impl ClientInfo {
             max_images: js::count(info, "max_images") as u32,
             max_image_bytes: js::count(info, "max_image_bytes"),
             session_token: js::string(info, "session_token"),
+            audio_pieces: js::boolean(info, "audio_pieces").unwrap_or(false),
         }
     }
 }

@@ -14,3 +14,4 @@ pub mod page;
 pub mod speech_recognition;
 pub mod speech_synthesis;
 pub mod viewport;
+pub mod web_audio;

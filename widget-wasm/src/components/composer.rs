@@ -97,8 +97,9 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                 node_ref=input
                 prop:value=move || chat.draft.get()
                 on:input=move |ev| {
-                    // Typing is a barge-in: the reply stops speaking.
+                    // Typing is a barge-in: the reply stops speaking, conversation mode ends.
                     chat.voice.interrupt();
+                    ui.end_conversation(None);
                     chat.draft.set(event_target_value(&ev));
                 }
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
@@ -109,6 +110,19 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                     }
                 }
             ></textarea>
+            <button
+                type="button"
+                class="gw-icon gw-talk"
+                aria-label="Conversation mode"
+                aria-pressed=move || ui.conversation.get().to_string()
+                aria-disabled=move || why().is_some().to_string()
+                title=move || why().unwrap_or("Hands-free: the microphone reopens after each reply")
+                on:click=move |_| if why().is_none() { ui.toggle_conversation() }
+            >
+                <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+                    <path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 5v3h2V9zm4-2v7h2V7zm4 2v3h2V9z" />
+                </svg>
+            </button>
             <button
                 type="button"
                 class="gw-icon gw-mic"

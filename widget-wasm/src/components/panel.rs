@@ -109,7 +109,12 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                 if ev.key() == "Escape" {
                     ev.stop_propagation();
-                    close();
+                    // Escape ends conversation mode first; pressed again, it closes.
+                    if ui.conversation.get_untracked() {
+                        ui.end_conversation(None);
+                    } else {
+                        close();
+                    }
                 } else if ev.key() == "Tab" {
                     keep_focus(&ev);
                 }

@@ -2,6 +2,7 @@
 //! persistence (an `Effect` saves at every turn boundary).
 
 mod attach;
+mod conversation;
 pub mod persist;
 mod storage;
 mod turn;
@@ -82,6 +83,8 @@ pub struct Chat {
     pub voice: Voice,
     /// The site's `voice_enabled`: the proxy sends audio with the reply.
     pub server_voice: StoredValue<bool>,
+    /// The proxy offers speech in pieces (`ClientInfo.audio_pieces`).
+    pub audio_pieces: StoredValue<bool>,
     /// The client's voices (`ClientInfo.voices`) and the one chosen on the page.
     voices: StoredValue<Vec<String>>,
     pub chosen_voice: RwSignal<Option<String>>,
@@ -135,7 +138,7 @@ const ALL_RETRIES: Retries = Retries {
 impl Chat {
     pub fn new(client_id: String, proxy_url: String, tts: TtsOptions) -> Self {
         let saved = persist::load(&client_id);
-        let muted = RwSignal::new(persist::load_muted());
+        let muted = RwSignal::new(persist::load_pref("muted"));
         let chat = Self {
             client_id: StoredValue::new(client_id),
             proxy_url: StoredValue::new(proxy_url),
@@ -147,6 +150,7 @@ impl Chat {
             muted,
             voice: Voice::new(tts, muted),
             server_voice: StoredValue::new(true),
+            audio_pieces: StoredValue::new(false),
             voices: StoredValue::new(Vec::new()),
             chosen_voice: RwSignal::new(None),
             session_token: StoredValue::new(None),

@@ -10,7 +10,7 @@
 //! sandboxed frames, quota): then the widget simply does not remember.
 
 use js_sys::{Array, JSON, Object, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::browser::js;
 
@@ -230,23 +230,21 @@ pub fn save_session(client_id: &str, token: Option<&str>) {
     }
 }
 
-/// Whether replies are muted: a preference of the visitor, kept across conversations.
-pub fn load_muted() -> bool {
-    storage()
-        .and_then(|s| s.get_item(PREFS_KEY).ok().flatten())
-        .and_then(|raw| JSON::parse(&raw).ok())
-        .is_some_and(|v| js::value(&v, "muted").is_truthy())
+fn prefs() -> Option<JsValue> {
+    let raw = storage()?.get_item(PREFS_KEY).ok().flatten()?;
+    JSON::parse(&raw).ok().filter(JsValue::is_object)
 }
 
-pub fn save_muted(muted: bool) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(
-            PREFS_KEY,
-            if muted {
-                r#"{"muted":true}"#
-            } else {
-                r#"{"muted":false}"#
-            },
-        );
+/// A preference of the visitor kept across conversations: `muted` (replies are not spoken),
+/// `conversation` (conversation mode).
+pub fn load_pref(name: &str) -> bool {
+    prefs().is_some_and(|v| js::value(&v, name).is_truthy())
+}
+
+pub fn save_pref(name: &str, on: bool) {
+    let obj = prefs().unwrap_or_else(|| Object::new().into());
+    set(obj.unchecked_ref(), name, &on.into());
+    if let (Some(s), Ok(json)) = (storage(), JSON::stringify(&obj)) {
+        let _ = s.set_item(PREFS_KEY, &String::from(json));
     }
 }

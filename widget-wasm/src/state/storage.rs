@@ -140,7 +140,7 @@ impl Chat {
         StoredValue::new_local(listeners);
         Effect::new(move |_| {
             let muted = chat.muted.get();
-            persist::save_muted(muted);
+            persist::save_pref("muted", muted);
             // Takes effect at once: muting silences what is speaking; unmuting mid-reply
             // speaks from the sentence on screen.
             if muted {

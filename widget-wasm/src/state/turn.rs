@@ -38,6 +38,7 @@ impl Chat {
                 previous_response_id: previous.as_deref(),
                 voice: chosen.as_deref(),
                 session_token: session.as_deref(),
+                audio_pieces: chat.audio_pieces.get_value(),
             };
             let result = chat::stream(&proxy_url, &turn, &signal, |ev| match ev {
                 chat::Event::Delta(d) => {
@@ -48,7 +49,8 @@ impl Chat {
                     index,
                     text,
                     audio_url,
-                } => voice.audio(index, text, audio_url),
+                    last,
+                } => voice.audio(index, text, audio_url, last),
                 chat::Event::AudioError { index, text, code } => {
                     voice.audio_error(index, text, code);
                 }

@@ -1,5 +1,6 @@
 //! The UI state the components share through context: whether the panel is open, what the
-//! header shows, the microphone and its recogniser, and the chat store.
+//! header shows, the microphone and its recogniser (and conversation mode, in
+//! [`super::conversation`]), and the chat store.
 
 use std::rc::Rc;
 
@@ -27,6 +28,9 @@ pub struct UiState {
     /// What was in the message box when listening started: dictation is added after it.
     typed: StoredValue<String>,
     recognizer: StoredValue<Option<Rc<Recognizer>>, LocalStorage>,
+    /// Conversation mode: the microphone reopens by itself after each spoken reply.
+    pub conversation: RwSignal<bool>,
+    pub(super) talk: StoredValue<super::conversation::Talk, LocalStorage>,
 }
 
 /// The microphone button's state.
@@ -89,6 +93,8 @@ impl UiState {
             narrow: RwSignal::new(false),
             typed: StoredValue::new(String::new()),
             recognizer: StoredValue::new_local(None),
+            conversation: RwSignal::new(super::persist::load_pref("conversation")),
+            talk: StoredValue::new_local(super::conversation::Talk::default()),
         }
     }
 
@@ -107,7 +113,6 @@ impl UiState {
 
     /// The microphone button: starts listening (silencing any reply: barge-in) or stops.
     pub fn toggle_mic(&self) {
-        let ui = *self;
         match self.mic.get_untracked() {
             Mic::Listening => {
                 self.recognizer.with_value(|r| {
@@ -122,6 +127,14 @@ impl UiState {
             // Refused before: the visitor may have allowed it since, so ask again.
             Mic::Ready | Mic::Denied => {}
         }
+        // Inside the press: the reply's audio may then start without a tap.
+        self.chat.voice.prepare();
+        self.listen();
+    }
+
+    /// Starts listening (silencing any reply: barge-in).
+    pub(super) fn listen(&self) {
+        let ui = *self;
         self.typed
             .set_value(self.chat.draft.get_untracked().trim_end().to_owned());
         self.chat.voice.stop();
@@ -136,6 +149,7 @@ impl UiState {
         if rec.start().is_ok() {
             self.mic.set(Mic::Listening);
             self.notice.set(None);
+            self.listening_started();
         } else {
             self.notice.set(Some(
                 "Voice input could not start. Please try again.".into(),
@@ -143,7 +157,21 @@ impl UiState {
         }
     }
 
+    /// Stops listening without sending what was heard.
+    pub(super) fn cancel_listening(&self) {
+        self.recognizer.set_value(None);
+        if self.mic.get_untracked() == Mic::Listening {
+            self.mic.set(Mic::Ready);
+        }
+    }
+
     fn heard(&self, heard: Heard) {
+        let seen = heard.clone();
+        self.heard_plain(heard);
+        self.heard_in_conversation(&seen);
+    }
+
+    fn heard_plain(&self, heard: Heard) {
         let chat = self.chat;
         let after_typed = |heard: String| {
             self.typed.with_value(|typed| match typed.as_str() {
@@ -219,6 +247,7 @@ impl UiState {
         chat.max_image_bytes.set_value(info.max_image_bytes);
         chat.images_allowed
             .set(info.images && info.max_images > 0 && info.max_image_bytes > 0);
+        chat.audio_pieces.set_value(info.audio_pieces);
         chat.set_voices(info.voices);
         let (own_title, own_accent) = self
             .settings
@@ -236,6 +265,9 @@ impl UiState {
     }
 
     pub fn set_open(&self, open: bool) {
+        if !open {
+            self.end_conversation(None);
+        }
         if self.open.get_untracked() != open {
             self.open.set(open);
             crate::browser::events::dispatch(if open { "opened" } else { "closed" }, None);

@@ -1,7 +1,8 @@
 //! The Grok Voice Agent realtime WebSocket used as a text-to-speech engine
 //! (`docs/upstreams.md#xai-realtime-voice`): `session.update` with the voice, manual turns and
 //! PCM output, then one `force_message` so the text is read verbatim, then audio deltas until
-//! `response.done`.
+//! `response.done`, each passed on as it arrives. The session is set up before the text is
+//! awaited, so it can be opened while the sentence is still being written.
 //!
 //! The session logic ([`speak`]) is generic over a message sink and stream, so tests drive it
 //! with channels; [`connect`] supplies the real socket.
@@ -18,7 +19,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tracing::debug;
 
-use super::utterance::{TtsError, Utterance};
+use super::utterance::{PcmSink, TextFeed, TtsError, Utterance};
 
 /// Opens `{ws_base}/realtime?model=…` with `Authorization: Bearer <token>` (the API key or an
 /// ephemeral secret).
@@ -36,15 +37,22 @@ pub async fn connect(
     let bearer =
         HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| TtsError::Connect)?;
     request.headers_mut().insert("authorization", bearer);
-    match tokio::time::timeout(timeout, tokio_tungstenite::connect_async(request)).await {
+    // No Nagle: small events must not wait for the ACK of the one before.
+    let connect = tokio_tungstenite::connect_async_with_config(request, None, true);
+    match tokio::time::timeout(timeout, connect).await {
         Err(_) => Err(TtsError::Timeout),
         Ok(Ok((ws, _))) => Ok(ws),
         Ok(Err(e)) => Err(super::tts::handshake_error(&e)),
     }
 }
 
-/// Runs one verbatim utterance over an open session and returns its PCM16 bytes.
-pub async fn speak<S, E>(ws: &mut S, utt: &Utterance<'_>) -> Result<Vec<u8>, TtsError>
+/// Runs one verbatim utterance over an open session, its PCM16 going to `sink`.
+pub async fn speak<S, E>(
+    ws: &mut S,
+    utt: &Utterance<'_>,
+    text: &mut TextFeed,
+    sink: &mut PcmSink<'_>,
+) -> Result<(), TtsError>
 where
     S: Sink<Message> + Stream<Item = Result<Message, E>> + Unpin,
 {
@@ -60,48 +68,48 @@ where
     });
     send(ws, &update).await?;
     wait_for(ws, deadline, "session.updated").await?;
+    let text = text.all().await;
+    if text.trim().is_empty() {
+        let _ = ws.close().await;
+        return Err(TtsError::NoText);
+    }
     let item = json!({
         "type": "conversation.item.create",
         "item": {
             "type": "force_message",
             "role": "assistant",
             "interruptible": false,
-            "content": [{ "type": "output_text", "text": utt.text }],
+            "content": [{ "type": "output_text", "text": text }],
         }
     });
     send(ws, &item).await?;
 
     let first_audio_by = Instant::now() + utt.first_audio_timeout;
-    let mut pcm = Vec::new();
     loop {
-        let by = if pcm.is_empty() {
+        let by = if sink.is_empty() {
             first_audio_by.min(deadline)
         } else {
             deadline
         };
-        let event = next_event(ws, by, pcm.is_empty()).await?;
+        let event = next_event(ws, by, sink.is_empty()).await?;
         match event.get("type").and_then(Value::as_str).unwrap_or("") {
             // GA name, and the legacy one some servers still send.
             "response.output_audio.delta" | "response.audio.delta" => {
                 let b64 = event.get("delta").and_then(Value::as_str).unwrap_or("");
-                let bytes = STANDARD.decode(b64).map_err(|_| TtsError::Malformed)?;
-                pcm.extend_from_slice(&bytes);
-                if pcm.len() > utt.max_bytes {
-                    return Err(TtsError::TooLong);
-                }
+                sink.push(&STANDARD.decode(b64).map_err(|_| TtsError::Malformed)?)?;
             }
             "response.done" => {
                 let status = event
                     .pointer("/response/status")
                     .and_then(Value::as_str)
                     .unwrap_or("completed");
-                if pcm.is_empty() || status == "failed" {
+                if sink.is_empty() || status == "failed" {
                     return Err(TtsError::Upstream(format!(
                         "response {status} without audio"
                     )));
                 }
                 let _ = ws.close().await;
-                return Ok(pcm);
+                return Ok(());
             }
             "error" => return Err(error_event(&event)),
             _ => {}
@@ -197,9 +205,8 @@ mod tests {
         }
     }
 
-    fn utterance(text: &str) -> Utterance<'_> {
+    fn utterance() -> Utterance<'static> {
         Utterance {
-            text,
             voice: "eve",
             language: "en",
             sample_rate: 24_000,
@@ -226,6 +233,19 @@ mod tests {
         )
     }
 
+    /// Runs [`speak`] for `text`, collecting what reaches the sink.
+    async fn speak_text(
+        ws: &mut Duplex,
+        utt: &Utterance<'_>,
+        text: &str,
+    ) -> Result<Vec<u8>, TtsError> {
+        let mut pcm = Vec::new();
+        let mut collect = |b: &[u8]| pcm.extend_from_slice(b);
+        let mut sink = PcmSink::new(utt.max_bytes, &mut collect);
+        speak(ws, utt, &mut TextFeed::whole(text), &mut sink).await?;
+        Ok(pcm)
+    }
+
     fn sent_json(rx: &mut mpsc::UnboundedReceiver<Message>) -> Vec<Value> {
         let mut out = Vec::new();
         while let Ok(Message::Text(t)) = rx.try_recv() {
@@ -247,7 +267,9 @@ mod tests {
             json!({"type": "response.output_audio.delta", "delta": audio}),
             json!({"type": "response.done", "response": {"status": "completed"}}),
         ]);
-        let pcm = speak(&mut ws, &utterance("Hello there.")).await.unwrap();
+        let pcm = speak_text(&mut ws, &utterance(), "Hello there.")
+            .await
+            .unwrap();
         assert_eq!(pcm, [1, 0, 2, 0, 1, 0, 2, 0]);
         let sent = sent_json(&mut sent);
         assert_eq!(sent[0]["type"], "session.update");
@@ -272,7 +294,7 @@ mod tests {
             json!({"type": "error", "error": {"type": "invalid_request_error", "code": "invalid_voice"}}),
         ]);
         assert_eq!(
-            speak(&mut ws, &utterance("x")).await,
+            speak_text(&mut ws, &utterance(), "x").await,
             Err(TtsError::Upstream("invalid_voice".into()))
         );
     }
@@ -285,7 +307,7 @@ mod tests {
             json!({"type": "response.output_audio.delta", "delta": STANDARD.encode([0u8; 4])}),
         ]);
         assert_eq!(
-            speak(&mut ws, &utterance("x")).await,
+            speak_text(&mut ws, &utterance(), "x").await,
             Err(TtsError::Dropped)
         );
     }
@@ -297,8 +319,8 @@ mod tests {
             json!({"type": "session.updated"}),
             json!({"type": "response.output_audio.delta", "delta": STANDARD.encode([0u8; 64])}),
         ]);
-        let mut utt = utterance("x");
+        let mut utt = utterance();
         utt.max_bytes = 32;
-        assert_eq!(speak(&mut ws, &utt).await, Err(TtsError::TooLong));
+        assert_eq!(speak_text(&mut ws, &utt, "x").await, Err(TtsError::TooLong));
     }
 }

@@ -1,6 +1,8 @@
 //! x.ai's text-to-speech endpoint (`docs/upstreams.md#xai-text-to-speech`): `POST /v1/tts`
-//! asking for raw PCM, and the streaming TTS WebSocket (`text.delta`/`text.done` in,
-//! `audio.delta`/`audio.done` out; `docs/upstreams.md#xai-streaming-text-to-speech`).
+//! asking for raw PCM, read as the body streams in, and the streaming TTS WebSocket (text in
+//! as `text.delta`s while the reply is written, `text.done`, then `audio.delta`s until
+//! `audio.done`; `docs/upstreams.md#xai-streaming-text-to-speech`). Both hand PCM to a
+//! [`PcmSink`] the moment it arrives.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -11,30 +13,36 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use super::utterance::{TtsError, Utterance};
-use crate::speech::audio::parse_wav;
+use super::utterance::{PcmSink, TextFeed, TtsError, Utterance};
+use crate::speech::audio::{WavHead, wav_head};
 use crate::upstream::http::parse_retry_after;
 
-/// `POST {base}/tts` → PCM16 bytes at `utt.sample_rate`.
+/// `POST {base}/tts` → PCM16 at `utt.sample_rate`, passed on chunk by chunk.
 pub async fn rest(
     http: &reqwest::Client,
     base: &str,
     key: &str,
     utt: &Utterance<'_>,
-) -> Result<Vec<u8>, TtsError> {
+    text: &mut TextFeed,
+    sink: &mut PcmSink<'_>,
+) -> Result<(), TtsError> {
+    let text = text.all().await;
     let body = json!({
-        "text": utt.text,
+        "text": text,
         "language": utt.language,
         "voice_id": utt.voice,
         "output_format": { "codec": "pcm", "sample_rate": utt.sample_rate },
+        // The body is read as it streams; ask x.ai to start it as early as it can.
+        "optimize_streaming_latency": 1,
     });
+    let first_audio_by = Instant::now() + utt.first_audio_timeout;
     let send = http
         .post(format!("{base}/tts"))
         .bearer_auth(key)
         .timeout(utt.timeout)
         .json(&body)
         .send();
-    let resp = match tokio::time::timeout(utt.first_audio_timeout, send).await {
+    let resp = match tokio::time::timeout_at(first_audio_by, send).await {
         Err(_) => return Err(TtsError::FirstAudioTimeout),
         Ok(Err(e)) if e.is_timeout() => return Err(TtsError::Timeout),
         Ok(Err(_)) => return Err(TtsError::Connect),
@@ -52,9 +60,20 @@ pub async fn rest(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.contains("wav"));
-    let mut pcm = Vec::new();
+    // Asked for PCM but got a WAV: its header is read first, then its samples pass through.
+    let mut head = is_wav.then(Vec::new);
+    let mut data_left = usize::MAX;
     let mut body = resp.bytes_stream();
-    while let Some(chunk) = body.next().await {
+    loop {
+        let next = if sink.is_empty() {
+            match tokio::time::timeout_at(first_audio_by, body.next()).await {
+                Ok(next) => next,
+                Err(_) => return Err(TtsError::FirstAudioTimeout),
+            }
+        } else {
+            body.next().await
+        };
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| {
             if e.is_timeout() {
                 TtsError::Timeout
@@ -62,27 +81,50 @@ pub async fn rest(
                 TtsError::Dropped
             }
         })?;
-        pcm.extend_from_slice(&chunk);
-        if pcm.len() > utt.max_bytes + crate::speech::audio::WAV_HEADER_LEN {
-            return Err(TtsError::TooLong);
+        let mut pcm: &[u8] = &chunk;
+        let buffered;
+        if let Some(h) = head.as_mut() {
+            h.extend_from_slice(&chunk);
+            match wav_head(h) {
+                WavHead::NeedMore if h.len() <= 64 * 1024 => continue,
+                WavHead::NeedMore | WavHead::Bad => return Err(TtsError::Malformed),
+                WavHead::Pcm16 {
+                    sample_rate,
+                    channels,
+                    data_at,
+                    data_len,
+                } => {
+                    if sample_rate != utt.sample_rate || channels != 1 {
+                        return Err(TtsError::Malformed);
+                    }
+                    data_left = data_len.unwrap_or(usize::MAX);
+                    buffered = head.take().unwrap_or_default();
+                    pcm = &buffered[data_at..];
+                }
+            }
         }
+        let take = pcm.len().min(data_left);
+        data_left -= take;
+        sink.push(&pcm[..take])?;
     }
-    if is_wav {
-        // Asked for PCM but got a WAV: take its samples if the rate is the one asked for.
-        let (info, data) = parse_wav(&pcm).ok_or(TtsError::Malformed)?;
-        if info.sample_rate != utt.sample_rate || info.channels != 1 || info.bits_per_sample != 16 {
-            return Err(TtsError::Malformed);
-        }
-        return Ok(data.to_vec());
+    if head.is_some() {
+        return Err(TtsError::Malformed);
     }
-    if pcm.is_empty() {
+    if sink.is_empty() {
         return Err(TtsError::Upstream("empty audio".into()));
     }
-    Ok(pcm)
+    Ok(())
 }
 
-/// The streaming TTS socket: the whole text in one delta, then audio until `audio.done`.
-pub async fn stream(ws_base: &str, key: &str, utt: &Utterance<'_>) -> Result<Vec<u8>, TtsError> {
+/// The streaming TTS socket: text deltas go in as they come (so x.ai may start speaking before
+/// the sentence is complete), `text.done` when it is; audio until `audio.done`.
+pub async fn stream(
+    ws_base: &str,
+    key: &str,
+    utt: &Utterance<'_>,
+    text: &mut TextFeed,
+    sink: &mut PcmSink<'_>,
+) -> Result<(), TtsError> {
     let deadline = Instant::now() + utt.timeout;
     let url = format!(
         "{ws_base}/tts?language={}&voice={}&codec=pcm&sample_rate={}",
@@ -91,9 +133,11 @@ pub async fn stream(ws_base: &str, key: &str, utt: &Utterance<'_>) -> Result<Vec
     let mut request = url.into_client_request().map_err(|_| TtsError::Connect)?;
     let bearer = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| TtsError::Connect)?;
     request.headers_mut().insert("authorization", bearer);
+    // No Nagle: the text goes out word by word, and a word held back for the previous one's
+    // ACK (up to a delayed-ACK interval, 40 ms) delays the first audio.
     let mut ws = match tokio::time::timeout(
         utt.first_audio_timeout,
-        tokio_tungstenite::connect_async(request),
+        tokio_tungstenite::connect_async_with_config(request, None, true),
     )
     .await
     {
@@ -101,24 +145,44 @@ pub async fn stream(ws_base: &str, key: &str, utt: &Utterance<'_>) -> Result<Vec
         Ok(Err(e)) => return Err(handshake_error(&e)),
         Ok(Ok((ws, _))) => ws,
     };
-    for msg in [
-        json!({"type": "text.delta", "delta": utt.text}),
-        json!({"type": "text.done"}),
-    ] {
-        ws.send(Message::text(msg.to_string()))
-            .await
-            .map_err(|_| TtsError::Dropped)?;
-    }
-    let first_audio_by = Instant::now() + utt.first_audio_timeout;
-    let mut pcm = Vec::new();
+    let send = |msg: Value| Message::text(msg.to_string());
+    // Until `text.done` only the whole deadline applies: the text may still be being written.
+    let mut first_audio_by: Option<Instant> = None;
+    let mut text_open = true;
     loop {
-        let by = if pcm.is_empty() {
-            first_audio_by.min(deadline)
-        } else {
-            deadline
+        let by = match first_audio_by {
+            Some(at) if sink.is_empty() => at.min(deadline),
+            _ => deadline,
         };
-        let msg = match tokio::time::timeout_at(by, ws.next()).await {
-            Err(_) if pcm.is_empty() => return Err(TtsError::FirstAudioTimeout),
+        let msg = tokio::select! {
+            part = text.next(), if text_open => {
+                match part {
+                    Some(delta) => {
+                        ws.send(send(json!({"type": "text.delta", "delta": delta})))
+                            .await
+                            .map_err(|_| TtsError::Dropped)?;
+                    }
+                    None => {
+                        text_open = false;
+                        if text.said().trim().is_empty() {
+                            // Opened early for a reply that had nothing to say.
+                            let _ = ws.close(None).await;
+                            return Err(TtsError::NoText);
+                        }
+                        ws.send(send(json!({"type": "text.done"})))
+                            .await
+                            .map_err(|_| TtsError::Dropped)?;
+                        first_audio_by = Some(Instant::now() + utt.first_audio_timeout);
+                    }
+                }
+                continue;
+            }
+            msg = tokio::time::timeout_at(by, ws.next()) => msg,
+        };
+        let msg = match msg {
+            Err(_) if sink.is_empty() && first_audio_by.is_some() => {
+                return Err(TtsError::FirstAudioTimeout);
+            }
             Err(_) => return Err(TtsError::Timeout),
             Ok(None) | Ok(Some(Err(_))) => return Err(TtsError::Dropped),
             Ok(Some(Ok(m))) => m,
@@ -131,17 +195,14 @@ pub async fn stream(ws_base: &str, key: &str, utt: &Utterance<'_>) -> Result<Vec
         match event.get("type").and_then(Value::as_str).unwrap_or("") {
             "audio.delta" => {
                 let b64 = event.get("delta").and_then(Value::as_str).unwrap_or("");
-                pcm.extend_from_slice(&STANDARD.decode(b64).map_err(|_| TtsError::Malformed)?);
-                if pcm.len() > utt.max_bytes {
-                    return Err(TtsError::TooLong);
-                }
+                sink.push(&STANDARD.decode(b64).map_err(|_| TtsError::Malformed)?)?;
             }
             "audio.done" => {
                 let _ = ws.close(None).await;
-                return if pcm.is_empty() {
+                return if sink.is_empty() {
                     Err(TtsError::Upstream("no audio".into()))
                 } else {
-                    Ok(pcm)
+                    Ok(())
                 };
             }
             "error" => {

@@ -165,3 +165,104 @@ async fn streaming_tts_can_be_dropped_mid_audio() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["type"], "audio.delta");
 }
+
+/// Arrival time (ms after the request) of each body chunk of a `/v1/tts` answer.
+async fn body_chunks(mut response: reqwest::Response) -> (Vec<u128>, Vec<u8>) {
+    let started = std::time::Instant::now();
+    let (mut times, mut bytes) = (Vec::new(), Vec::new());
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        times.push(started.elapsed().as_millis());
+        bytes.extend_from_slice(&chunk);
+    }
+    (times, bytes)
+}
+
+#[tokio::test]
+async fn the_rest_body_is_streamed_as_it_is_synthesised() {
+    let app = spawn_fake().await;
+    app.fake.set_delays(fake_xai::Delays {
+        tts_first_audio_ms: 100,
+        tts_per_chunk_ms: 50,
+        ..Default::default()
+    });
+    let text = "Five hundred milliseconds.";
+    let response = app
+        .post(
+            "/v1/tts",
+            &json!({"text": text, "language": "en", "optimize_streaming_latency": 1,
+                    "output_format": {"codec": "pcm", "sample_rate": 24000}}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let (times, bytes) = body_chunks(response).await;
+    assert_eq!(bytes.len(), 2 * tone_samples(text, 24000));
+    // 1.56 s of audio in 100 ms chunks, 50 ms apart: they arrive one by one.
+    assert!(
+        times.len() >= 10,
+        "chunk by chunk, not all at once: {times:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_streamed_wav_body_starts_with_its_header_and_can_be_cut() {
+    let app = spawn_fake().await;
+    let text = "A header first, then samples.";
+    let body = json!({"text": text, "language": "en",
+                      "output_format": {"codec": "wav", "sample_rate": 16000}});
+    let (_, wav) = body_chunks(app.post("/v1/tts", &body).await).await;
+    assert_eq!(&wav[36..40], b"data");
+    assert_eq!(le_u32(&wav, 40) as usize, 2 * tone_samples(text, 16000));
+    app.fake.inject(Fault {
+        path: "/v1/tts".into(),
+        times: 1,
+        kind: FaultKind::WsDropMidAudio { after_deltas: 2 },
+    });
+    let mut response = app.post("/v1/tts", &body).await;
+    assert_eq!(response.status(), 200);
+    let mut got = 0;
+    let cut = loop {
+        match response.chunk().await {
+            Ok(Some(c)) => got += c.len(),
+            Ok(None) => break false,
+            Err(_) => break true,
+        }
+    };
+    assert!(cut, "the body ends in an error, not cleanly");
+    assert_eq!(got, 44 + 2 * 2 * 1600, "the header and two 100 ms chunks");
+    let bad = json!({"text": "hi", "language": "en", "optimize_streaming_latency": 9,
+                     "output_format": {"codec": "pcm"}});
+    assert_eq!(app.post("/v1/tts", &bad).await.status(), 400);
+}
+
+#[tokio::test]
+async fn streaming_tts_speaks_words_as_they_arrive_or_waits_for_text_done() {
+    for incremental in [true, false] {
+        let app = spawn_fake().await;
+        app.fake.set_tts_stream_incremental(incremental);
+        let mut ws = app
+            .ws("/v1/tts?language=en&voice=eve&codec=pcm&sample_rate=24000")
+            .await;
+        send_json(
+            &mut ws,
+            &json!({"type": "text.delta", "delta": "Words as they "}),
+        )
+        .await;
+        let early = tokio::time::timeout(std::time::Duration::from_millis(300), next_json(&mut ws))
+            .await
+            .ok();
+        assert_eq!(
+            early.as_ref().map(|e| e["type"].clone()),
+            incremental.then(|| json!("audio.delta")),
+            "incremental: {incremental}"
+        );
+        send_json(&mut ws, &json!({"type": "text.delta", "delta": "come."})).await;
+        send_json(&mut ws, &json!({"type": "text.done"})).await;
+        let mut events: Vec<Value> = early.into_iter().collect();
+        events.extend(until(&mut ws, "audio.done").await);
+        assert_eq!(
+            decode_samples(&events, "audio.delta"),
+            tone_samples("Words as they come.", 24000),
+            "incremental: {incremental}"
+        );
+    }
+}

@@ -1,15 +1,25 @@
 //! The decisions behind spoken replies, pure so they are tested natively: which sentence plays
-//! next and on which path, what a failed clip turns into, which browser voice to prefer, and
-//! (when the server sends no audio) where the reply's sentences end.
+//! next and on which path, which of its pieces are still to be played, what a failed clip turns
+//! into, and (when the server sends no audio) where the reply's sentences end.
 //!
-//! The browser side (`browser::audio_player`, `browser::speech_synthesis`) only carries out
-//! what [`Queue`] decides; `state::voice` glues the two.
+//! - [`browser_voice`]: the browser voice's settings and which voice to prefer.
+//! - [`wav`]: the server's WAV pieces read for Web Audio, or joined for the audio element.
+//!
+//! The browser side (`browser::web_audio`, `browser::audio_player`,
+//! `browser::speech_synthesis`) only carries out what [`Queue`] decides; `state::voice` glues
+//! the two.
+
+pub mod browser_voice;
+pub mod wav;
+
+pub use browser_voice::{TtsOptions, pick_voice, synthesis_blocked, two_decimals, unit};
 
 /// How a sentence is to be spoken.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// A clip from the server (`audio` event): a `data:audio/wav` URL.
-    Server(String),
+    /// Audio from the server (`audio` events): its pieces so far, `data:audio/wav` URLs, each
+    /// played right after the one before.
+    Server(Vec<String>),
     /// The browser's `speechSynthesis`, and why (an `audio_error` code, a clip's failure,
     /// `voice_off`, `no_server_audio`).
     Browser(String),
@@ -22,11 +32,51 @@ pub struct Sentence {
     pub index: u32,
     pub text: String,
     pub source: Source,
+    /// All of its audio has arrived: its last piece, or an `audio_error` after some pieces.
+    pub complete: bool,
+    /// The browser voice says this after the server's pieces (their sentence broke off): the
+    /// text they did not cover, and why.
+    pub rest: Option<(String, String)>,
+}
+
+impl Sentence {
+    /// A piece of the server's audio for sentence `index` (a whole clip is one, `last`).
+    pub fn server(index: u32, text: String, url: String, last: bool) -> Self {
+        Self {
+            index,
+            text,
+            source: Source::Server(vec![url]),
+            complete: last,
+            rest: None,
+        }
+    }
+
+    /// A sentence for the browser voice.
+    pub fn browser(index: u32, text: String, why: &str) -> Self {
+        Self {
+            index,
+            text,
+            source: Source::Browser(why.to_owned()),
+            complete: true,
+            rest: None,
+        }
+    }
+
+    /// Takes the pieces of `more`, a later event of the same sentence.
+    fn add(&mut self, more: Sentence) {
+        if let (Source::Server(pieces), Source::Server(new)) = (&mut self.source, more.source)
+            && !self.complete
+        {
+            pieces.extend(new);
+            self.complete = more.complete;
+        }
+    }
 }
 
 /// The sentences of one reply, spoken strictly in index order whichever path each takes and
 /// whatever order they arrive in: a browser-voice sentence waits for the clip before it and
-/// a clip waits for the browser-voice sentence before it.
+/// a clip waits for the browser-voice sentence before it. A sentence's pieces play in order,
+/// as they arrive.
 #[derive(Debug, Default)]
 pub struct Queue {
     /// Index of the next sentence to start.
@@ -35,6 +85,8 @@ pub struct Queue {
     waiting: Vec<Sentence>,
     /// Being spoken.
     current: Option<Sentence>,
+    /// Pieces of the current sentence handed to the player.
+    handed: usize,
 }
 
 impl Queue {
@@ -42,14 +94,36 @@ impl Queue {
         Self::default()
     }
 
-    /// Adds a sentence. One already spoken or a duplicate index is ignored.
+    /// Adds a sentence, or more pieces of one already here. One already spoken, or a duplicate
+    /// of one whose audio is complete, is ignored.
     pub fn push(&mut self, s: Sentence) {
-        if s.index < self.next || self.current.as_ref().is_some_and(|c| c.index == s.index) {
+        if s.index < self.next {
+            return;
+        }
+        if let Some(c) = self.current.as_mut().filter(|c| c.index == s.index) {
+            c.add(s);
             return;
         }
         match self.waiting.binary_search_by_key(&s.index, |w| w.index) {
-            Ok(_) => {}
+            Ok(at) => self.waiting[at].add(s),
             Err(at) => self.waiting.insert(at, s),
+        }
+    }
+
+    /// The server's speech of sentence `index` failed: after pieces of it, the browser voice
+    /// says `text` (the rest) once they have played; otherwise it says the sentence.
+    pub fn fail(&mut self, index: u32, text: String, why: &str) {
+        let with_pieces = self
+            .current
+            .iter_mut()
+            .chain(self.waiting.iter_mut())
+            .find(|s| s.index == index && !s.complete && matches!(s.source, Source::Server(_)));
+        match with_pieces {
+            Some(s) => {
+                s.complete = true;
+                s.rest = Some((text, why.to_owned()));
+            }
+            None => self.push(Sentence::browser(index, text, why)),
         }
     }
 
@@ -64,12 +138,48 @@ impl Queue {
         }
         let s = self.waiting.remove(0);
         self.current = Some(s.clone());
+        self.handed = 0;
         Some(s)
+    }
+
+    /// The sentence that would start next, if it has arrived.
+    pub fn peek_next(&self) -> Option<&Sentence> {
+        self.waiting.first().filter(|s| s.index == self.next)
     }
 
     /// The sentence being spoken.
     pub fn current(&self) -> Option<&Sentence> {
         self.current.as_ref()
+    }
+
+    /// The current sentence's pieces not yet handed to the player, in order.
+    pub fn take_pieces(&mut self) -> Vec<String> {
+        let Some(Sentence {
+            source: Source::Server(pieces),
+            ..
+        }) = &self.current
+        else {
+            return Vec::new();
+        };
+        let new = pieces[self.handed.min(pieces.len())..].to_vec();
+        self.handed = pieces.len();
+        new
+    }
+
+    /// Every piece of the current (server) sentence has arrived and was handed out.
+    pub fn all_handed(&self) -> bool {
+        matches!(&self.current, Some(Sentence { source: Source::Server(p), complete: true, .. })
+            if self.handed >= p.len())
+    }
+
+    /// The current sentence's pieces are done and it broke off: the rest goes to the browser
+    /// voice, as the same sentence.
+    pub fn take_rest(&mut self) -> Option<Sentence> {
+        let c = self.current.as_mut().filter(|c| c.complete)?;
+        let (text, why) = c.rest.take()?;
+        c.text = text;
+        c.source = Source::Browser(why);
+        Some(c.clone())
     }
 
     /// Sentence `index` ended (or its browser voice failed: it is skipped, never retried, so
@@ -93,6 +203,8 @@ impl Queue {
             return None;
         }
         c.source = Source::Browser(reason.to_owned());
+        c.rest = None;
+        c.complete = true;
         Some(c.clone())
     }
 
@@ -116,7 +228,8 @@ impl Queue {
         self.next = self.next.max(index);
     }
 
-    /// Stops the sentence being spoken without finishing it, so it can be started again.
+    /// Stops the sentence being spoken without finishing it, so it can be started again (from
+    /// its first piece).
     pub fn interrupt_current(&mut self) {
         if let Some(c) = self.current.take() {
             self.next = c.index;
@@ -146,112 +259,17 @@ pub fn classify_play_error(name: &str) -> PlayFailure {
     }
 }
 
-/// What a failed browser utterance (`SpeechSynthesisErrorEvent.error`) means.
-pub fn synthesis_blocked(error: &str) -> bool {
-    error == "not-allowed"
-}
-
-/// The browser voice's settings (`data-tts-*`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct TtsOptions {
-    /// Preferred voice language, matched against `SpeechSynthesisVoice.lang`.
-    pub lang: String,
-    /// Rate, pitch and volume in hundredths (95 = 0.95): integers keep the float printer and
-    /// parser out of the bundle.
-    pub rate: u16,
-    pub pitch: u16,
-    pub volume: u16,
-}
-
-impl Default for TtsOptions {
-    fn default() -> Self {
-        Self {
-            lang: "en-GB".into(),
-            rate: 95,
-            pitch: 100,
-            volume: 100,
-        }
-    }
-}
-
-impl TtsOptions {
-    /// From `ttsLang`, `ttsRate`, `ttsPitch`, `ttsVolume` (the dataset's names); values out of
-    /// the Web Speech API's ranges are clamped, unparsable ones keep the default.
-    pub fn from_fields(get: impl Fn(&str) -> Option<String>) -> Self {
-        let d = Self::default();
-        let num = |k: &str, default: u16, lo: u16, hi: u16| {
-            get(k)
-                .and_then(|v| parse_decimal(v.trim()))
-                .map_or(default, |v| v.clamp(lo, hi))
-        };
-        Self {
-            lang: get("ttsLang")
-                .filter(|l| {
-                    l.len() <= 35 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                })
-                .unwrap_or(d.lang),
-            rate: num("ttsRate", d.rate, 10, 1000),
-            pitch: num("ttsPitch", d.pitch, 0, 200),
-            volume: num("ttsVolume", d.volume, 0, 100),
-        }
-    }
-}
-
-/// `12`, `0.95`, `.5` in hundredths (1200, 95, 50): a plain non-negative decimal, digits past
-/// the second decimal ignored. Not `str::parse::<f32>`, whose general float parser adds
-/// kilobytes to the bundle for three optional attributes.
-fn parse_decimal(s: &str) -> Option<u16> {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    let digits = |p: &str| p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit());
-    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
-        return None;
-    }
-    let whole: u16 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let mut part = 0;
-    for (i, b) in frac.bytes().take(2).enumerate() {
-        part += u16::from(b - b'0') * if i == 0 { 10 } else { 1 };
-    }
-    whole.checked_mul(100)?.checked_add(part)
-}
-
-/// Hundredths as a decimal ("0.95"), for the `[TTS]` line.
-pub fn two_decimals(v: u16) -> String {
-    format!("{}.{:02}", v / 100, v % 100)
-}
-
-/// Hundredths as the `f32` the Web Speech API takes.
-pub fn unit(v: u16) -> f32 {
-    f32::from(v) / 100.0
-}
-
-/// The browser voice to use among `(name, lang)` pairs: the first whose language is `lang`
-/// (`en-GB` matches `en-GB` and `en_GB`, any case); for British English, failing that, one
-/// whose name says "British" or has the word "UK" (a substring match would take "Lukas").
-/// `None`: let the browser choose (the utterance still carries `lang`).
-pub fn pick_voice(voices: &[(String, String)], lang: &str) -> Option<usize> {
-    let want = lang.replace('_', "-").to_ascii_lowercase();
-    if let Some(i) = voices
-        .iter()
-        .position(|(_, l)| l.replace('_', "-").to_ascii_lowercase().contains(&want))
-    {
-        return Some(i);
-    }
-    if want != "en-gb" {
-        return None;
-    }
-    voices.iter().position(|(name, _)| {
-        let name = name.to_ascii_lowercase();
-        name.contains("british")
-            || name
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|w| w == "uk")
-    })
-}
-
 /// Cuts streamed reply text into speakable sentences for the browser voice. It is the proxy's own
-/// splitter (`speech-text`), so the browser voice and the server's clips read a reply alike.
-#[derive(Debug, Default)]
+/// splitter (`speech-text`), with the same early first segment, so the browser voice and the
+/// server's clips read a reply alike (and count its sentences alike).
+#[derive(Debug)]
 pub struct Splitter(speech_text::SentenceSplitter);
+
+impl Default for Splitter {
+    fn default() -> Self {
+        Self(speech_text::SentenceSplitter::with_early_start())
+    }
+}
 
 impl Splitter {
     pub fn new() -> Self {
@@ -280,19 +298,25 @@ mod tests {
     use super::*;
 
     fn server(index: u32) -> Sentence {
-        Sentence {
+        Sentence::server(
             index,
-            text: format!("Sentence {index}."),
-            source: Source::Server(format!("data:audio/wav;base64,{index}")),
-        }
+            format!("Sentence {index}."),
+            format!("data:audio/wav;base64,{index}"),
+            true,
+        )
     }
 
     fn browser(index: u32, why: &str) -> Sentence {
-        Sentence {
+        Sentence::browser(index, format!("Sentence {index}."), why)
+    }
+
+    fn piece(index: u32, n: u32, last: bool) -> Sentence {
+        Sentence::server(
             index,
-            text: format!("Sentence {index}."),
-            source: Source::Browser(why.into()),
-        }
+            format!("Sentence {index}."),
+            format!("data:audio/wav;base64,{index}.{n}"),
+            last,
+        )
     }
 
     #[test]
@@ -374,50 +398,6 @@ mod tests {
     }
 
     #[test]
-    fn british_voices_are_preferred() {
-        let v = |list: &[(&str, &str)]| -> Vec<(String, String)> {
-            list.iter()
-                .map(|(n, l)| ((*n).into(), (*l).into()))
-                .collect()
-        };
-        let voices = v(&[
-            ("Google US English", "en-US"),
-            ("Lukas", "de-DE"),
-            ("Google UK English Female", "en-GB"),
-        ]);
-        assert_eq!(pick_voice(&voices, "en-GB"), Some(2));
-        let by_name = v(&[("Lukas", "de"), ("Daniel (British)", "en"), ("x", "en")]);
-        assert_eq!(pick_voice(&by_name, "en-GB"), Some(1));
-        assert_eq!(pick_voice(&v(&[("UK male", "")]), "en-GB"), Some(0));
-        assert_eq!(pick_voice(&v(&[("Lukas", "de-DE")]), "en-GB"), None);
-        assert_eq!(pick_voice(&v(&[("x", "en_gb")]), "en-GB"), Some(0));
-        assert_eq!(pick_voice(&voices, "de-DE"), Some(1));
-    }
-
-    #[test]
-    fn tts_options_default_to_the_original_voice_and_clamp() {
-        let d = TtsOptions::from_fields(|_| None);
-        assert_eq!(d, TtsOptions::default());
-        assert_eq!((d.rate, d.pitch, d.volume), (95, 100, 100));
-        let o = TtsOptions::from_fields(|k| match k {
-            "ttsRate" => Some("1.2".into()),
-            "ttsVolume" => Some("7".into()),
-            "ttsPitch" => Some("loud".into()),
-            "ttsLang" => Some("en-US".into()),
-            _ => None,
-        });
-        assert_eq!((o.rate, o.pitch, o.volume), (120, 100, 100));
-        assert_eq!(o.lang, "en-US");
-        assert_eq!(parse_decimal(".5"), Some(50));
-        assert_eq!(parse_decimal("0.955"), Some(95));
-        assert_eq!(parse_decimal("-1"), None);
-        assert_eq!(parse_decimal("1e3"), None);
-        assert_eq!(two_decimals(95), "0.95");
-        assert_eq!(two_decimals(100), "1.00");
-        assert_eq!(unit(95), 0.95);
-    }
-
-    #[test]
     fn unmuting_mid_reply_skips_to_the_sentence_on_screen() {
         let mut q = Queue::new();
         for i in 0..4 {
@@ -429,6 +409,59 @@ mod tests {
         assert_eq!(q.start_next().map(|s| s.index), Some(2));
         assert!(q.finish(2));
         assert_eq!(q.start_next().map(|s| s.index), Some(3));
+    }
+
+    #[test]
+    fn pieces_are_handed_out_in_order_as_they_arrive() {
+        let mut q = Queue::new();
+        q.push(piece(1, 0, true));
+        q.push(piece(0, 0, false));
+        assert_eq!(q.start_next().unwrap().index, 0);
+        assert_eq!(q.take_pieces(), ["data:audio/wav;base64,0.0"]);
+        assert!(q.take_pieces().is_empty(), "each piece once");
+        assert!(!q.all_handed(), "sentence 0 is not complete yet");
+        q.push(piece(0, 1, false));
+        q.push(piece(0, 2, true));
+        q.push(piece(0, 3, false));
+        assert_eq!(
+            q.take_pieces(),
+            ["data:audio/wav;base64,0.1", "data:audio/wav;base64,0.2"],
+            "nothing after the last piece"
+        );
+        assert!(q.all_handed());
+        assert_eq!(q.take_rest(), None);
+        assert!(q.finish(0));
+        assert_eq!(q.start_next().unwrap().index, 1);
+    }
+
+    #[test]
+    fn a_sentence_that_broke_off_is_finished_by_the_browser_voice() {
+        let mut q = Queue::new();
+        q.push(piece(0, 0, false));
+        q.start_next();
+        q.take_pieces();
+        q.fail(0, "the rest of it.".into(), "tts_failed");
+        assert!(q.all_handed());
+        let rest = q.take_rest().unwrap();
+        assert_eq!((rest.index, rest.text.as_str()), (0, "the rest of it."));
+        assert_eq!(rest.source, Source::Browser("tts_failed".into()));
+        // Without pieces, the whole sentence goes to the browser voice.
+        q.finish(0);
+        q.fail(1, "Sentence 1.".into(), "tts_timeout");
+        assert_eq!(q.start_next().unwrap(), browser(1, "tts_timeout"));
+    }
+
+    #[test]
+    fn an_interrupted_sentence_starts_again_from_its_first_piece() {
+        let mut q = Queue::new();
+        q.push(piece(0, 0, false));
+        q.push(piece(0, 1, true));
+        q.start_next();
+        assert_eq!(q.take_pieces().len(), 2);
+        q.interrupt_current();
+        assert_eq!(q.peek_next().map(|s| s.index), Some(0));
+        q.start_next();
+        assert_eq!(q.take_pieces().len(), 2);
     }
 
     #[test]
