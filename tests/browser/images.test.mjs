@@ -80,10 +80,19 @@ async function pasteOrDrop(page, kind, b64) {
 
 const lastReply = (page) => page.locator('grok-chat-widget .gw-assistant[data-status="done"]').last();
 
+
+/// Waits for the next file chooser. Playwright turns on the interception asynchronously: the round
+/// trip makes sure it is on before the click, or the native dialog opens and no event comes.
+async function fileChooser(page, options) {
+  const chooser = page.waitForEvent('filechooser', options);
+  await page.evaluate(() => 0);
+  return { chooser };
+}
+
 test('an image attached with the button goes with the text, and the reply describes it', async () => {
   const { page, context, box, posted } = await openChat();
   const png = await makeImage(page, { w: 40, h: 30 });
-  const chooser = page.waitForEvent('filechooser');
+  const { chooser } = await fileChooser(page);
   await page.getByRole('button', { name: 'Attach image' }).click();
   await (await chooser).setFiles(file('card.png', 'image/png', png));
   await page.getByRole('img', { name: 'Attached image 1 of 1' }).waitFor();
@@ -126,7 +135,7 @@ test('a large photo is scaled down under the cap before it is uploaded', async (
   const photo = await makeImage(page, { w: 4000, h: 3000, type: 'image/jpeg', photo: true });
   const original = Buffer.from(photo, 'base64').length;
   assert.ok(original > CAP, `the test photo is ${original} bytes, over the cap`);
-  const chooser = page.waitForEvent('filechooser');
+  const { chooser } = await fileChooser(page);
   await page.getByRole('button', { name: 'Attach image' }).click();
   await (await chooser).setFiles(file('photo.jpg', 'image/jpeg', photo));
   await page.getByRole('img', { name: 'Attached image 1 of 1' }).waitFor({ timeout: 20000 });
@@ -145,7 +154,7 @@ test('a large photo is scaled down under the cap before it is uploaded', async (
 test('a reload keeps the transcript with a thumbnail, never the full image', async () => {
   const { page, context, posted } = await openChat();
   const photo = await makeImage(page, { w: 900, h: 600, type: 'image/jpeg', photo: true });
-  const chooser = page.waitForEvent('filechooser');
+  const { chooser } = await fileChooser(page);
   await page.getByRole('button', { name: 'Attach image' }).click();
   await (await chooser).setFiles(file('photo.jpg', 'image/jpeg', photo));
   await page.getByRole('img', { name: 'Attached image 1 of 1' }).waitFor();
@@ -176,7 +185,7 @@ test('an image is attached and removed with the keyboard alone', async () => {
   await page.keyboard.press('Shift+Tab');
   const focused = () => page.evaluate(() => document.querySelector('grok-chat-widget').shadowRoot.activeElement?.getAttribute('aria-label'));
   assert.equal(await focused(), 'Attach image');
-  const chooser = page.waitForEvent('filechooser', { timeout: 5000 });
+  const { chooser } = await fileChooser(page, { timeout: 5000 });
   await page.keyboard.press('Space');
   await (await chooser).setFiles(file('a.png', 'image/png', png));
   await page.getByRole('img', { name: 'Attached image 1 of 1' }).waitFor();
@@ -200,7 +209,7 @@ test('a site without images shows no attach button and ignores a pasted image', 
 
 test('a file that is not an image is refused with a reason', async () => {
   const { page, context } = await openChat();
-  const chooser = page.waitForEvent('filechooser');
+  const { chooser } = await fileChooser(page);
   await page.getByRole('button', { name: 'Attach image' }).click();
   await (await chooser).setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
   await page.getByRole('alert').filter({ hasText: 'Only PNG, JPEG, WebP or GIF images can be attached.' }).waitFor();
