@@ -2,14 +2,13 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::Uri;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::errors::{ApiError, json_reply, parse_json};
+use crate::errors::{ApiError, XaiJson, json_reply};
 use crate::models::{self, MODELS};
 use crate::state::Shared;
 
@@ -86,7 +85,7 @@ pub(crate) async fn language_model(
 }
 
 #[derive(Debug, Deserialize)]
-struct TokenizeRequest {
+pub(crate) struct TokenizeRequest {
     model: String,
     text: String,
 }
@@ -94,10 +93,8 @@ struct TokenizeRequest {
 pub(crate) async fn tokenize(
     State(shared): State<Arc<Shared>>,
     uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    XaiJson(request): XaiJson<TokenizeRequest>,
 ) -> Result<Response, ApiError> {
-    let request: TokenizeRequest = parse_json(&headers, &body)?;
     lookup(&shared, &request.model)?;
     let tokens: Vec<Value> = models::tokenize(&request.text)
         .into_iter()

@@ -2,16 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use fake_kit::sse::{self, SseEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::errors::{ApiError, json_reply, parse_json};
+use crate::errors::{ApiError, XaiJson, json_reply};
 use crate::models::{self, Model, count_tokens, truncate_tokens, word_chunks};
 use crate::reply::{self, MessageContent, Turn};
 use crate::server::check_model_acl;
@@ -19,7 +18,7 @@ use crate::sse::Flavor;
 use crate::state::{Deferred, Shared, now_unix};
 
 #[derive(Debug, Deserialize)]
-struct ChatRequest {
+pub(crate) struct ChatRequest {
     model: String,
     messages: Vec<ChatMessage>,
     #[serde(default)]
@@ -61,10 +60,8 @@ struct Completion {
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
     uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    XaiJson(request): XaiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
-    let request: ChatRequest = parse_json(&headers, &body)?;
     let model = models::find(&request.model)
         .ok_or_else(|| ApiError::unknown_model(&request.model, &shared.team_id))?;
     check_model_acl(&shared, model.id)?;

@@ -1,5 +1,7 @@
 //! x.ai's REST error answers (flat `{"code","error"}`, plain-text 415/422) and JSON parsing.
 
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fake_kit::StatusFault;
@@ -202,4 +204,22 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
         return Err(ApiError::unsupported_media_type());
     }
     serde_json::from_slice(body).map_err(ApiError::unprocessable)
+}
+
+/// A request body read the way x.ai reads it ([`parse_json`]): the one extractor every JSON
+/// endpoint of the fake takes.
+pub(crate) struct XaiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for XaiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        parse_json(&headers, &body)
+            .map(XaiJson)
+            .map_err(IntoResponse::into_response)
+    }
 }

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
@@ -15,7 +14,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audio::{self, PCM_RATES};
-use crate::errors::{ApiError, json_reply, parse_json};
+use crate::errors::{ApiError, XaiJson, json_reply};
 use crate::models::{VOICE_MODELS, count_tokens, word_chunks};
 use crate::reply::{self, MessageContent, Turn};
 use crate::server::{record_ws, record_ws_message, subprotocol_secret};
@@ -23,7 +22,7 @@ use crate::state::{FaultKind, Shared, now_unix};
 use crate::tts::VOICES;
 
 #[derive(Debug, Default, Deserialize)]
-struct SecretRequest {
+pub(crate) struct SecretRequest {
     #[serde(default)]
     expires_after: Option<ExpiresAfter>,
 }
@@ -41,10 +40,8 @@ const SECRET_MAX_SECS: u64 = 3600;
 pub(crate) async fn client_secret(
     State(shared): State<Arc<Shared>>,
     uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    XaiJson(request): XaiJson<SecretRequest>,
 ) -> Result<Response, ApiError> {
-    let request: SecretRequest = parse_json(&headers, &body)?;
     let seconds = request
         .expires_after
         .and_then(|e| e.seconds)

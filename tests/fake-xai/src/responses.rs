@@ -2,16 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::Uri;
 use axum::response::Response;
 use fake_kit::sse::{self, SseEvent};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::errors::{ApiError, json_reply, parse_json};
+use crate::errors::{ApiError, XaiJson, json_reply};
 use crate::models::{self, Model, count_tokens, truncate_tokens, word_chunks};
 use crate::reply::{self, MessageContent, Turn};
 use crate::server::check_model_acl;
@@ -19,7 +18,7 @@ use crate::sse::Flavor;
 use crate::state::{Shared, StoredResponse, now_unix};
 
 #[derive(Debug, Deserialize)]
-struct CreateRequest {
+pub(crate) struct CreateRequest {
     #[serde(default)]
     model: Option<String>,
     input: ModelInput,
@@ -82,10 +81,8 @@ struct Turnout {
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
     uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    XaiJson(request): XaiJson<CreateRequest>,
 ) -> Result<Response, ApiError> {
-    let request: CreateRequest = parse_json(&headers, &body)?;
     let model_name = request.model.as_deref().unwrap_or(models::DEFAULT_MODEL);
     let model = models::find(model_name)
         .ok_or_else(|| ApiError::unknown_model(model_name, &shared.team_id))?;

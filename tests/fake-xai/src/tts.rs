@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::audio::{self, PCM_RATES};
-use crate::errors::{ApiError, json_reply, parse_json};
+use crate::errors::{ApiError, XaiJson, json_reply};
 use crate::state::{FaultKind, Shared};
 
 /// The 26 built-in voice ids, lowercase: the classic five and the 2026 additions (spec §5.2).
@@ -27,7 +27,7 @@ pub(crate) const VOICES: &[&str] = &[
 const MAX_TEXT_CHARS: usize = 15_000;
 
 #[derive(Debug, Deserialize)]
-struct TtsRequest {
+pub(crate) struct TtsRequest {
     text: String,
     language: String,
     #[serde(default)]
@@ -88,11 +88,9 @@ fn check_codec(codec: &str) -> Result<(), ApiError> {
 
 pub(crate) async fn speak(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     uri: Uri,
-    body: Bytes,
+    XaiJson(request): XaiJson<TtsRequest>,
 ) -> Result<Response, ApiError> {
-    let request: TtsRequest = parse_json(&headers, &body)?;
     let chars = request.text.chars().count();
     if chars > MAX_TEXT_CHARS {
         return Err(ApiError::invalid_argument(format!(
