@@ -20,6 +20,7 @@ use tracing::warn;
 use super::conversations::{ConversationStore, Message};
 use super::http::{Auth, Redactor, UpstreamClient};
 use super::sse::{self, StreamLimits};
+use super::wire::{self, Content};
 use super::{BoxFuture, Provider, Reply, ReplyEvent, ReplyStream, TokenUsage, Turn, UpstreamError};
 use crate::config::{ApiKey, ClientConfig, Config};
 use crate::images::Image;
@@ -27,20 +28,9 @@ use crate::images::Image;
 /// `max_tokens` when the client sets no `max_output_tokens` (config always sets one).
 const DEFAULT_MAX_TOKENS: u32 = 1024;
 
-#[derive(Debug, Serialize)]
-pub struct WireMessage<'a> {
-    pub role: &'a str,
-    pub content: Content<'a>,
-}
-
-/// A message's `content`: a string, or with images content blocks (images first) whose
-/// `source` is the file in base64 (Anthropic's own format, not a data URL).
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum Content<'a> {
-    Text(&'a str),
-    Blocks(Vec<Block<'a>>),
-}
+/// A message in Anthropic's form: with images, content blocks whose `source` is the file in
+/// base64 (Anthropic's own format, not a data URL).
+pub type WireMessage<'a> = wire::WireMessage<'a, Block<'a>>;
 
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -57,25 +47,19 @@ pub struct ImageSource<'a> {
     pub data: &'a str,
 }
 
-impl<'a> Content<'a> {
-    fn new(text: &'a str, images: &'a [Image]) -> Self {
-        if images.is_empty() {
-            return Content::Text(text);
-        }
-        let blocks = super::parts_with_images(
-            text,
-            images,
-            |i| Block::Image {
-                source: ImageSource {
-                    kind: "base64",
-                    media_type: i.mime(),
-                    data: i.base64(),
-                },
+fn content<'a>(text: &'a str, images: &'a [Image]) -> Content<'a, Block<'a>> {
+    Content::new(
+        text,
+        images,
+        |i| Block::Image {
+            source: ImageSource {
+                kind: "base64",
+                media_type: i.mime(),
+                data: i.base64(),
             },
-            |text| Block::Text { text },
-        );
-        Content::Blocks(blocks)
-    }
+        },
+        |text| Block::Text { text },
+    )
 }
 
 #[derive(Debug, Serialize)]
@@ -98,7 +82,7 @@ impl<'a> CreateRequest<'a> {
         }
         messages.push(WireMessage {
             role: "user",
-            content: Content::new(&turn.message, &turn.images),
+            content: content(&turn.message, &turn.images),
         });
         Self {
             model: &turn.model,

@@ -8,6 +8,7 @@
 //! - [`error`]: [`UpstreamError`], the same for every provider.
 //! - [`http`]: the HTTP client every provider uses: auth, retries, size caps, redaction.
 //! - [`sse`]: SSE framing, and the frames of a body within its limits.
+//! - [`wire`]: the message shapes the chat-style APIs share, and where images go in a message.
 //! - [`responses`]: the Responses API wire types and calls (x.ai's, which OpenAI shares).
 //! - [`xai`]: x.ai behind [`Provider`], and what only x.ai has (account, prices, chat
 //!   completions, speech backends).
@@ -24,6 +25,7 @@ pub mod http;
 pub mod openai;
 pub mod responses;
 pub mod sse;
+pub mod wire;
 pub mod xai;
 
 use std::future::Future;
@@ -115,21 +117,6 @@ impl Turn {
             }
         }
     }
-}
-
-/// A message with images as every API wants it: a part per image (in the order sent), then
-/// the text as the last part, none when it is empty (an image alone is a message).
-pub fn parts_with_images<'a, P>(
-    text: &'a str,
-    images: &'a [Image],
-    image: impl Fn(&'a Image) -> P,
-    text_part: impl FnOnce(&'a str) -> P,
-) -> Vec<P> {
-    let mut parts: Vec<P> = images.iter().map(image).collect();
-    if !text.is_empty() {
-        parts.push(text_part(text));
-    }
-    parts
 }
 
 /// Token counts of one reply, normalised across APIs.

@@ -61,7 +61,7 @@ impl<'a> Input<'a> {
         if images.is_empty() {
             return Input::Text(message);
         }
-        let content = super::parts_with_images(
+        let content = super::wire::parts_with_images(
             message,
             images,
             |i| InputPart::InputImage {

@@ -14,21 +14,11 @@ use crate::upstream::UpstreamError;
 use crate::upstream::conversations::Message;
 use crate::upstream::http::UpstreamClient;
 use crate::upstream::sse::{self, StreamLimits};
+use crate::upstream::wire::{self, Content};
 use crate::upstream::{Reply, ReplyEvent, ReplyStream, TokenUsage};
 
-#[derive(Debug, Serialize)]
-pub struct WireMessage<'a> {
-    pub role: &'a str,
-    pub content: Content<'a>,
-}
-
-/// A message's `content`: a string, or with images typed parts (images first).
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum Content<'a> {
-    Text(&'a str),
-    Parts(Vec<Part<'a>>),
-}
+/// A message in Chat Completions' form: with images, typed parts (`image_url`, `text`).
+pub type WireMessage<'a> = wire::WireMessage<'a, Part<'a>>;
 
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -43,24 +33,18 @@ pub struct ImageUrl {
     pub detail: &'static str,
 }
 
-impl<'a> Content<'a> {
-    fn new(text: &'a str, images: &'a [Image]) -> Self {
-        if images.is_empty() {
-            return Content::Text(text);
-        }
-        let parts = crate::upstream::parts_with_images(
-            text,
-            images,
-            |i| Part::ImageUrl {
-                image_url: ImageUrl {
-                    url: i.data_url(),
-                    detail: "auto",
-                },
+fn content<'a>(text: &'a str, images: &'a [Image]) -> Content<'a, Part<'a>> {
+    Content::new(
+        text,
+        images,
+        |i| Part::ImageUrl {
+            image_url: ImageUrl {
+                url: i.data_url(),
+                detail: "auto",
             },
-            |text| Part::Text { text },
-        );
-        Content::Parts(parts)
-    }
+        },
+        |text| Part::Text { text },
+    )
 }
 
 #[derive(Debug, Serialize)]
@@ -107,7 +91,7 @@ impl<'a> Prompt<'a> {
         }
         messages.push(WireMessage {
             role: "user",
-            content: Content::new(self.message, self.images),
+            content: content(self.message, self.images),
         });
         CreateRequest {
             model: self.model,
