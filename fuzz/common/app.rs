@@ -3,7 +3,7 @@
 //! (each target is its own binary).
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use fake_xai::{FakeConfig, FakeXai};
@@ -41,4 +41,24 @@ pub fn start(config: &str, key: &str) -> Harness {
         (router(state), fake)
     });
     Harness { rt, app, fake }
+}
+
+/// One harness per target binary, started on first use with a single client `id` for
+/// `http://localhost:3000`: no server speech, no session tokens, limits no fuzzer reaches, and
+/// `extra` settings (TOML lines) for what the target is about.
+pub fn shared(
+    cell: &'static OnceLock<Harness>,
+    key: &str,
+    id: &str,
+    extra: &str,
+) -> &'static Harness {
+    cell.get_or_init(|| {
+        let config = format!(
+            "[[clients]]\nid = \"{id}\"\nallowed_origins = [\"http://localhost:3000\"]\n\
+             model = \"grok-4-1-fast-non-reasoning\"\ninstructions = \"Be brief.\"\n\
+             voice_enabled = false\nsession_tokens = false\n\
+             rate_per_ip = 1000000\nrate_per_client = 1000000\n{extra}"
+        );
+        start(&config, key)
+    })
 }

@@ -14,10 +14,10 @@ mod app;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
+use app::Harness;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
-use app::Harness;
 use libfuzzer_sys::fuzz_target;
 use protocol::{ChatRequest, ChatResponse, ErrorBody, codes};
 use tower::ServiceExt;
@@ -28,26 +28,16 @@ const MAX_MESSAGE_CHARS: usize = 200;
 const VOICES: [&str; 2] = ["eve", "leo"];
 /// As `routes/chat.rs` has it.
 const MAX_RESPONSE_ID_LEN: usize = 128;
-/// Limits high enough that valid requests reach the fake x.ai; no server speech, which is not
-/// what this target is about.
-const CONFIG: &str = r##"
-[[clients]]
-id = "demo"
-allowed_origins = ["http://localhost:3000"]
-model = "grok-4-1-fast-non-reasoning"
-instructions = "Be brief."
-voice = "eve"
-voices = ["eve", "leo"]
-voice_enabled = false
-session_tokens = false
-max_message_chars = 200
-rate_per_ip = 1000000
-rate_per_client = 1000000
-"##;
-
+/// The proxy with one client whose limits valid requests never reach, so they get to the fake
+/// x.ai; no server speech, which is not what this target is about.
 fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
-    HARNESS.get_or_init(|| app::start(CONFIG, KEY))
+    app::shared(
+        &HARNESS,
+        KEY,
+        "demo",
+        "voice = \"eve\"\nvoices = [\"eve\", \"leo\"]\nmax_message_chars = 200\n",
+    )
 }
 
 /// The documented checks, in the order the proxy makes them: the error code a parsed request

@@ -14,12 +14,12 @@ mod app;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
+use app::Harness;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use app::Harness;
 use libfuzzer_sys::fuzz_target;
 use proxy::images::{self, ImageError, ImageKind, ImageLimits};
 use tower::ServiceExt;
@@ -30,24 +30,15 @@ const LIMITS: ImageLimits = ImageLimits {
     max_bytes: 4 * 1024,
     max_side: 512,
 };
-const CONFIG: &str = r##"
-[[clients]]
-id = "vision"
-allowed_origins = ["http://localhost:3000"]
-model = "grok-4-1-fast-non-reasoning"
-instructions = "Be brief."
-voice_enabled = false
-session_tokens = false
-images = true
-max_image_kb = 4
-max_image_side = 512
-rate_per_ip = 1000000
-rate_per_client = 1000000
-"##;
 
 fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
-    HARNESS.get_or_init(|| app::start(CONFIG, KEY))
+    app::shared(
+        &HARNESS,
+        KEY,
+        "vision",
+        "images = true\nmax_image_kb = 4\nmax_image_side = 512\n",
+    )
 }
 
 /// What the proxy must answer for an image the checks refuse.
@@ -72,14 +63,17 @@ fn refused_by_the_router(url: &str, e: &ImageError) {
         .expect("a request");
     req.extensions_mut()
         .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-    let resp = h
-        .rt
-        .block_on(h.app.clone().oneshot(req))
-        .expect("the router answers");
+    let resp =
+        h.rt.block_on(h.app.clone().oneshot(req))
+            .expect("the router answers");
     let status = resp.status().as_u16();
     assert!(status < 500, "a refused image got {status}");
     assert_eq!(status, status_for(e), "{e}");
-    assert_eq!(h.fake.count("/v1/responses"), before, "x.ai was called for a refused image");
+    assert_eq!(
+        h.fake.count("/v1/responses"),
+        before,
+        "x.ai was called for a refused image"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -99,7 +93,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(img) => {
             assert!(img.info.width <= LIMITS.max_side && img.info.height <= LIMITS.max_side);
             assert!(img.bytes <= LIMITS.max_bytes && img.bytes == data.len());
-            assert_eq!(img.base64(), STANDARD.encode(data), "forwarded bytes differ");
+            assert_eq!(
+                img.base64(),
+                STANDARD.encode(data),
+                "forwarded bytes differ"
+            );
             assert_eq!(img.mime(), img.info.kind.mime());
         }
         // Refusals of a wrapped file go through the router now and then (it is slower).
