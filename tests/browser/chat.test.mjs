@@ -1,7 +1,7 @@
 // A visitor's conversation: streaming, safe markdown, persistence, errors, Stop, keyboard.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, openPage, screenshot, hostPage, setDelays, addFault, resetFake } from './harness.mjs';
+import { startStack, openPage, openPanel, screenshot, hostPage, setDelays, addFault, resetFake } from './harness.mjs';
 
 let stack;
 before(async () => {
@@ -19,15 +19,7 @@ before(async () => {
 after(async () => { await stack?.stop(); });
 beforeEach(async () => { await resetFake(stack); });
 
-/// Opens the page and the panel; returns the page and the message box.
-async function openChat(opts) {
-  const { page, context, seen } = await openPage(stack, opts);
-  await page.goto(stack.hostOrigin + '/');
-  await page.getByRole('button', { name: 'Open chat' }).click();
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.waitFor();
-  return { page, context, seen, box };
-}
+const openChat = (opts) => openPanel(stack, opts);
 
 const replies = (page) => page.locator('grok-chat-widget .gw-assistant[data-status]');
 const userBubbles = (page) => page.locator('grok-chat-widget .gw-user');

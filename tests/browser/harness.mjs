@@ -185,6 +185,17 @@ export async function openPage(stack, { width = 1280, height = 800, isMobile = f
 }
 
 /// Talks to the fake x.ai's `/_control` channel (faults, delays, reset).
+/// Opens the stack's main page and the panel: the page, its context, what it logged, and the
+/// message box, ready.
+export async function openPanel(stack, opts) {
+  const { page, context, seen } = await openPage(stack, opts);
+  await page.goto(stack.hostOrigin + '/');
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.waitFor();
+  return { page, context, seen, box };
+}
+
 export async function control(stack, method, path, body) {
   const r = await fetch(`${stack.fakeUrl}/_control/${path}`, {
     method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body),

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { startStack, openPage, hostPage, setDelays, resetFake, screenshot, ARTIFACTS, ROOT } from './harness.mjs';
+import { startStack, openPanel, hostPage, setDelays, resetFake, screenshot, ARTIFACTS, ROOT } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1">';
@@ -50,14 +50,7 @@ beforeEach(async () => { await resetFake(stack); });
 const lastReply = (page) => page.locator('grok-chat-widget .gw-assistant[data-status]').last();
 const waitIdle = (page) => page.getByRole('button', { name: 'Send' }).waitFor();
 
-async function openChat(opts) {
-  const { page, context, seen } = await openPage(stack, opts);
-  await page.goto(stack.hostOrigin + '/');
-  await page.getByRole('button', { name: 'Open chat' }).click();
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.waitFor();
-  return { page, context, seen, box };
-}
+const openChat = (opts) => openPanel(stack, opts);
 
 async function ask(page, box, text) {
   await box.fill(`[[reply: ${text}]]`);

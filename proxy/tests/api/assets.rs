@@ -7,7 +7,7 @@ async fn the_loader_names_the_hashed_bundle_and_is_cached_briefly() {
         ..Default::default()
     })
     .await;
-    let resp = app.http.get(app.url("/widget.js")).send().await.unwrap();
+    let resp = app.get("/widget.js", &[]).await;
     assert_eq!(resp.status(), 200);
     let h = resp.headers().clone();
     assert_eq!(h["content-type"], "text/javascript; charset=utf-8");
@@ -30,7 +30,7 @@ async fn hashed_bundle_files_are_immutable_and_cross_origin_readable() {
         ("/widget/widget-wasm-0123abcd_bg.wasm", "application/wasm"),
         ("/widget/widget-wasm-0123abcd.js", "text/javascript"),
     ] {
-        let resp = app.http.get(app.url(path)).send().await.unwrap();
+        let resp = app.get(path, &[]).await;
         assert_eq!(resp.status(), 200, "{path}");
         let h = resp.headers();
         assert_eq!(
@@ -45,7 +45,7 @@ async fn hashed_bundle_files_are_immutable_and_cross_origin_readable() {
 #[tokio::test]
 async fn without_a_bundle_the_loader_says_so() {
     let app = spawn_app().await;
-    let resp = app.http.get(app.url("/widget.js")).send().await.unwrap();
+    let resp = app.get("/widget.js", &[]).await;
     assert_eq!(resp.status(), 404);
     assert!(
         resp.text()
@@ -65,12 +65,11 @@ async fn precompressed_bundle_files_are_served_as_they_are() {
     let dir = app.widget_dir().expect("a bundle dir");
     std::fs::write(dir.join("widget-wasm-0123abcd_bg.wasm.br"), b"brotli-bytes").unwrap();
     let resp = app
-        .http
-        .get(app.url("/widget/widget-wasm-0123abcd_bg.wasm"))
-        .header("accept-encoding", "br, gzip")
-        .send()
-        .await
-        .unwrap();
+        .get(
+            "/widget/widget-wasm-0123abcd_bg.wasm",
+            &[("accept-encoding", "br, gzip")],
+        )
+        .await;
     assert_eq!(resp.headers()["content-encoding"], "br");
     assert_eq!(resp.headers()["content-type"], "application/wasm");
     assert_eq!(resp.bytes().await.unwrap().as_ref(), b"brotli-bytes");

@@ -146,12 +146,8 @@ async fn session_tokens_are_on_by_default_and_work_for_same_origin_pages() {
     assert_eq!(app.chat(ask("hi")).await.status(), 403, "no token, no chat");
     // A page served by the proxy itself: its same-origin GET carries no Origin header.
     let info = json_of(
-        app.http
-            .get(app.url("/api/clients/demo"))
-            .header("Host", "localhost:3000")
-            .send()
-            .await
-            .unwrap(),
+        app.get("/api/clients/demo", &[("Host", "localhost:3000")])
+            .await,
     )
     .await;
     let token = info["session_token"]
@@ -320,7 +316,7 @@ async fn connections_past_the_per_address_cap_get_a_clear_503() {
     );
     drop(held);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let ok = app.http.get(app.url("/healthz")).send().await.unwrap();
+    let ok = app.get("/healthz", &[]).await;
     assert_eq!(ok.status(), 200, "closed connections give their slots back");
 }
 
@@ -351,7 +347,7 @@ async fn many_idle_connections_do_not_take_the_proxy_down() {
     );
     // The idle ones are closed by the header timeout; the proxy serves again.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let ok = app.http.get(app.url("/healthz")).send().await.unwrap();
+    let ok = app.get("/healthz", &[]).await;
     assert_eq!(ok.status(), 200);
 }
 
@@ -400,14 +396,14 @@ async fn the_site_never_serves_dotfiles_or_follows_links_out_of_its_root() {
         "/linkdir/secret.txt",
         "/linkdir/",
     ] {
-        let resp = app.http.get(app.url(path)).send().await.unwrap();
+        let resp = app.get(path, &[]).await;
         let status = resp.status();
         let body = resp.text().await.unwrap();
         assert_eq!(status, 404, "{path} answered {status}");
         assert_no_canary(path, &body);
     }
     for path in ["/", "/index.html", "/inside.html"] {
-        let resp = app.http.get(app.url(path)).send().await.unwrap();
+        let resp = app.get(path, &[]).await;
         assert_eq!(resp.status(), 200, "{path}");
     }
 }
@@ -495,20 +491,14 @@ async fn failed_and_abandoned_turns_give_their_reservation_back() {
 #[tokio::test]
 async fn metrics_refuse_requests_forwarded_by_a_local_reverse_proxy() {
     let app = spawn_app_with(Options::top("trusted_proxies = [\"127.0.0.1/32\"]", "")).await;
-    let direct = app.http.get(app.url("/metrics")).send().await.unwrap();
+    let direct = app.get("/metrics", &[]).await;
     assert_eq!(direct.status(), 200);
     for (header, value) in [
         ("X-Forwarded-For", "203.0.113.9"),
         ("Forwarded", "for=203.0.113.9"),
         ("X-Real-IP", "203.0.113.9"),
     ] {
-        let resp = app
-            .http
-            .get(app.url("/metrics"))
-            .header(header, value)
-            .send()
-            .await
-            .unwrap();
+        let resp = app.get("/metrics", &[(header, value)]).await;
         assert_eq!(resp.status(), 404, "{header}");
     }
 }
@@ -542,32 +532,14 @@ async fn a_hanging_pricing_endpoint_never_delays_a_turn() {
 async fn a_forged_request_id_is_replaced_and_a_safe_one_kept() {
     let app = spawn_app_with(Options::default()).await;
     let forged = "x request_id=forged client=admin";
-    let resp = app
-        .http
-        .get(app.url("/healthz"))
-        .header("X-Request-Id", forged)
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get("/healthz", &[("X-Request-Id", forged)]).await;
     let echoed = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_ne!(echoed, forged);
     assert_eq!(echoed.len(), 36, "a fresh UUID: {echoed}");
     let long = "a".repeat(65);
-    let resp = app
-        .http
-        .get(app.url("/healthz"))
-        .header("X-Request-Id", &long)
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get("/healthz", &[("X-Request-Id", &long)]).await;
     assert_ne!(resp.headers()["x-request-id"], long.as_str());
-    let resp = app
-        .http
-        .get(app.url("/healthz"))
-        .header("X-Request-Id", "req-42.a_b")
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get("/healthz", &[("X-Request-Id", "req-42.a_b")]).await;
     assert_eq!(resp.headers()["x-request-id"], "req-42.a_b");
     assert!(!captured_logs().contains("request_id=forged"));
 }
@@ -837,11 +809,7 @@ async fn an_upstream_retry_after_of_years_is_clamped() {
     let addr = proxy_in_front_of(hostile_upstream(router).await, "").await;
     let resp = post_chat(addr, "/api/chat", "hi").await;
     assert_eq!(resp.status(), 429);
-    let wait: u64 = resp.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = crate::helpers::retry_after(&resp);
     assert!((1..=120).contains(&wait), "{wait}");
 }
 

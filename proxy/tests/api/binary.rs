@@ -27,6 +27,18 @@ fn proxy(config: &std::path::Path) -> Command {
     cmd
 }
 
+/// The address the started binary prints on its first line (`listening on http://ADDR`).
+fn listening(child: &mut std::process::Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned()
+}
+
 fn run_to_exit(mut cmd: Command) -> (i32, String) {
     let out = cmd.output().unwrap();
     (
@@ -85,15 +97,7 @@ fn the_binary_prints_its_address_serves_and_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .expect(&line)
-        .to_owned();
+    let addr = listening(&mut child);
 
     let body = std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().unwrap();
@@ -141,11 +145,7 @@ async fn sigterm_during_a_stream_lets_it_finish_then_exits_zero() {
     use fake_xai::{Delays, FakeConfig, FakeXai};
     let fake = FakeXai::start(FakeConfig {
         api_key: crate::helpers::CANARY_KEY.into(),
-        delays: Delays {
-            first_token_ms: 0,
-            per_delta_ms: 60,
-            ..Delays::default()
-        },
+        delays: Delays::text(0, 60),
         ..FakeConfig::default()
     })
     .await
@@ -158,15 +158,7 @@ async fn sigterm_during_a_stream_lets_it_finish_then_exits_zero() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    let base = format!("http://{}", listening(&mut child));
 
     let reply = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen";
     let mut resp = reqwest::Client::new()

@@ -74,11 +74,9 @@ async fn the_reply_is_found_after_a_reasoning_item() {
         body["usage"]["reasoning_tokens"].as_u64().unwrap() > 0,
         "{body}"
     );
-    let stream = sse_events(
-        app.chat_stream(ask("[[reply: Streamed after thinking.]]"))
-            .await,
-    )
-    .await;
+    let stream = app
+        .stream_events("[[reply: Streamed after thinking.]]")
+        .await;
     assert_eq!(delta_text(&stream), "Streamed after thinking.");
 }
 
@@ -113,11 +111,7 @@ async fn the_stream_sets_headers_that_stop_buffering() {
 #[tokio::test]
 async fn the_first_delta_reaches_the_visitor_before_upstream_finishes() {
     let app = spawn_app().await;
-    app.fake.set_delays(Delays {
-        first_token_ms: 0,
-        per_delta_ms: 80,
-        ..Delays::default()
-    });
+    app.fake.set_delays(Delays::text(0, 80));
     let mut resp = app
         .chat_stream(ask("[[reply: a b c d e f g h i j k l m n o p]]"))
         .await;
@@ -141,7 +135,7 @@ async fn every_sse_framing_variant_is_accepted() {
     for (event_lines, done) in [(true, true), (true, false), (false, true), (false, false)] {
         let app = spawn_app().await;
         app.fake.set_sse_framing(event_lines, done);
-        let events = sse_events(app.chat_stream(ask("[[reply: Framing works.]]")).await).await;
+        let events = app.stream_events("[[reply: Framing works.]]").await;
         assert_eq!(
             delta_text(&events),
             "Framing works.",

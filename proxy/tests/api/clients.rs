@@ -3,12 +3,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn client_info_exposes_only_the_public_settings() {
     let app = spawn_app().await;
-    let resp = app
-        .http
-        .get(app.url("/api/clients/demo"))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get("/api/clients/demo", &[]).await;
     assert_eq!(resp.status(), 200);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["title"], "Ask us");
@@ -26,12 +21,7 @@ async fn client_info_exposes_only_the_public_settings() {
 #[tokio::test]
 async fn an_unknown_client_is_a_404_with_a_readable_message() {
     let app = spawn_app().await;
-    let resp = app
-        .http
-        .get(app.url("/api/clients/other"))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get("/api/clients/other", &[]).await;
     assert_eq!(resp.status(), 404);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unknown_client");
@@ -60,15 +50,10 @@ async fn cors_preflight_is_answered_only_for_configured_origins() {
 /// replies with the browser voice sentence by sentence as they stream.
 #[tokio::test]
 async fn client_info_says_whether_the_server_speaks() {
-    let openai = r#"
-[[clients]]
-id = "gpt"
-provider = "openai"
-allowed_origins = ["http://localhost:3000"]
-model = "gpt-4.1-mini"
-instructions = "Be brief."
-session_tokens = false
-"#;
+    let openai = crate::helpers::client_block(
+        "gpt",
+        &["provider = \"openai\"", "model = \"gpt-4.1-mini\""],
+    );
     let app = crate::helpers::spawn_app_with(crate::helpers::Options {
         toml: format!("{}\n{openai}", crate::helpers::CLIENTS),
         env: proxy::config::EnvOverrides {

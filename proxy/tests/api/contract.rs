@@ -6,7 +6,7 @@ use crate::helpers::{ask, body_json, spawn_app};
 #[tokio::test]
 async fn the_openapi_document_is_served_as_json_to_any_origin() {
     let app = spawn_app().await;
-    let resp = app.http.get(app.url("/openapi.json")).send().await.unwrap();
+    let resp = app.get("/openapi.json", &[]).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/json");
     assert_eq!(resp.headers()["access-control-allow-origin"], "*");
@@ -21,7 +21,7 @@ async fn the_openapi_document_is_served_as_json_to_any_origin() {
 #[tokio::test]
 async fn a_real_reply_carries_every_field_the_document_requires() {
     let app = spawn_app().await;
-    let doc = body_json(app.http.get(app.url("/openapi.json")).send().await.unwrap()).await;
+    let doc = body_json(app.get("/openapi.json", &[]).await).await;
     let reply = body_json(app.chat(ask("Hello")).await).await;
     let schema = &doc["components"]["schemas"]["ChatResponse"];
     for field in schema["required"].as_array().unwrap() {
@@ -42,7 +42,7 @@ async fn a_real_reply_carries_every_field_the_document_requires() {
 async fn a_client_id_that_is_not_utf8_gets_the_usual_error_body() {
     let app = spawn_app().await;
     for path in ["/api/clients/%FF", "/api/clients/%C3%28"] {
-        let resp = app.http.get(app.url(path)).send().await.unwrap();
+        let resp = app.get(path, &[]).await;
         assert_eq!(resp.status(), 400, "{path}");
         assert_eq!(resp.headers()["content-type"], "application/json", "{path}");
         let body: serde_json::Value = resp.json().await.unwrap();

@@ -4,6 +4,7 @@
 
 use std::process::{Command, Stdio};
 
+use fake_kit::client::Fetch;
 use fake_xai::{Delays, FakeConfig, FakeXai};
 use futures_util::future::join_all;
 use serde_json::json;
@@ -22,11 +23,7 @@ async fn two_replicas_behind_nginx_share_limits_and_stream_unbuffered() {
     };
     let fake = FakeXai::start(FakeConfig {
         api_key: CANARY_KEY.into(),
-        delays: Delays {
-            first_token_ms: 0,
-            per_delta_ms: 80,
-            ..Delays::default()
-        },
+        delays: Delays::text(0, 80),
         ..FakeConfig::default()
     })
     .await
@@ -252,14 +249,7 @@ async fn the_readme_smallest_config_serves_a_page_on_another_port() {
     tokio::spawn(async move { axum::serve(listener, site).await });
 
     let http = reqwest::Client::new();
-    let html = http
-        .get(&page_origin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = http.get(&page_origin).fetch_text().await;
     let script = html
         .split("src=\"")
         .nth(1)
@@ -276,12 +266,8 @@ async fn the_readme_smallest_config_serves_a_page_on_another_port() {
     let info: serde_json::Value = http
         .get(format!("{proxy_url}/api/clients/shop"))
         .header("Origin", &page_origin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let token = info["session_token"]
         .as_str()
         .expect("sessions are on by default");

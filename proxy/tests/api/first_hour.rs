@@ -50,12 +50,8 @@ fn proxy_cmd() -> Command {
 async fn a_refused_origin_reads_the_refusal_and_the_owner_sees_it_in_the_log() {
     let app = spawn_app().await;
     let resp = app
-        .http
-        .get(app.url("/api/clients/demo"))
-        .header("Origin", "http://localhost:3001")
-        .send()
-        .await
-        .unwrap();
+        .get("/api/clients/demo", &[("Origin", "http://localhost:3001")])
+        .await;
     assert_eq!(resp.status(), 403);
     assert_eq!(
         resp.headers()["access-control-allow-origin"],
@@ -70,13 +66,7 @@ async fn a_refused_origin_reads_the_refusal_and_the_owner_sees_it_in_the_log() {
         "the refused origin is logged with what to do"
     );
     // An allowed page's successful answer is unchanged.
-    let ok = app
-        .http
-        .get(app.url("/api/clients/demo"))
-        .header("Origin", ORIGIN)
-        .send()
-        .await
-        .unwrap();
+    let ok = app.get("/api/clients/demo", &[("Origin", ORIGIN)]).await;
     assert_eq!(ok.headers()["access-control-allow-origin"], ORIGIN);
 }
 

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use fake_kit::client::Fetch;
 use fake_xai::{Delays, FaultKind};
 use futures_util::future::join_all;
 use serde_json::json;
@@ -43,11 +44,7 @@ async fn a_burst_of_ten_times_the_ip_limit_lets_through_only_the_limit() {
     );
     let resp = app.chat(ask("hi")).await;
     assert_eq!(resp.status(), 429);
-    let wait: u64 = resp.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = crate::helpers::retry_after(&resp);
     assert!((1..=20).contains(&wait), "{wait}");
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");
@@ -165,11 +162,7 @@ async fn the_global_stream_cap_refuses_clearly_without_calling_upstream() {
         "voice_enabled = false",
     ))
     .await;
-    app.fake.set_delays(Delays {
-        first_token_ms: 0,
-        per_delta_ms: 50,
-        ..Delays::default()
-    });
+    app.fake.set_delays(Delays::text(0, 50));
     let mut first = app
         .chat_stream(ask(
             "[[reply: one two three four five six seven eight nine ten]]",
@@ -193,12 +186,8 @@ async fn session_app() -> (crate::helpers::TestApp, String) {
         .http
         .get(app.url("/api/clients/demo"))
         .header("Origin", ORIGIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let token = info["session_token"]
         .as_str()
         .expect("a session token")
@@ -248,12 +237,8 @@ async fn a_visitor_cannot_continue_someone_elses_conversation() {
         .http
         .get(app.url("/api/clients/demo"))
         .header("Origin", ORIGIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let mallory = info["session_token"].as_str().unwrap().to_owned();
     let send = |token: String, body: serde_json::Value| {
         let req = app
@@ -405,22 +390,14 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = spawn_app().await;
-    let resp = app.http.get(app.url("/healthz")).send().await.unwrap();
+    let resp = app.get("/healthz", &[]).await;
     assert_eq!(resp.headers()["x-request-id"].to_str().unwrap().len(), 36);
 }
 
 #[tokio::test]
 async fn readyz_and_metrics_report_without_calling_upstream() {
     let app = spawn_app().await;
-    assert_eq!(
-        app.http
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get("/readyz", &[]).await.status(), 200);
     app.chat(ask("[[reply: Counting tokens.]]"))
         .await
         .text()
@@ -442,15 +419,7 @@ async fn readyz_and_metrics_report_without_calling_upstream() {
     );
     app.chat(ask("hi")).await.text().await.unwrap();
     let before = app.fake.requests().len();
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.http.get(app.url("/metrics")).fetch_text().await;
     assert_eq!(app.fake.requests().len(), before);
     for name in [
         "http_requests_total",
@@ -474,13 +443,5 @@ async fn readyz_and_metrics_report_without_calling_upstream() {
 #[tokio::test]
 async fn with_an_admin_address_metrics_leave_the_public_port() {
     let app = spawn_app_with(Options::top("admin_listen = \"127.0.0.1:0\"", "")).await;
-    assert_eq!(
-        app.http
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(app.get("/metrics", &[]).await.status(), 404);
 }

@@ -46,11 +46,33 @@ pub fn delta_text(events: &[(String, serde_json::Value)]) -> String {
         .collect()
 }
 
+/// The `Retry-After` seconds of a refusal, which must carry one.
+pub fn retry_after(resp: &reqwest::Response) -> u64 {
+    let value = resp.headers()["retry-after"].to_str().unwrap();
+    value
+        .parse()
+        .unwrap_or_else(|_| panic!("Retry-After: {value:?}"))
+}
+
 /// A recognisable key that must never show up in any response, event or log line.
 pub const CANARY_KEY: &str = "xai-CANARY-7e1f0c3b9a5d4e2f8b6a";
 
 /// The page origin tests send, as a browser on the configured site would.
 pub const ORIGIN: &str = "http://localhost:3000";
+
+/// A `[[clients]]` table for [`ORIGIN`] with brief instructions and no session tokens; `lines`
+/// set the rest (`provider`, `model`, caps), one setting a line.
+pub fn client_block(id: &str, lines: &[&str]) -> String {
+    let mut table = format!(
+        "\n[[clients]]\nid = \"{id}\"\nallowed_origins = [\"{ORIGIN}\"]\n\
+         instructions = \"Be brief.\"\nsession_tokens = false\n"
+    );
+    for line in lines {
+        table.push_str(line);
+        table.push('\n');
+    }
+    table
+}
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -69,9 +91,23 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// `GET path` with `headers` (none, or an `Origin`, a session...).
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.http.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("request sent")
+    }
+
     /// `POST /api/chat` as the configured site's page would send it.
     pub async fn chat(&self, body: serde_json::Value) -> reqwest::Response {
         self.post("/api/chat", body).await
+    }
+
+    /// The checked events of a streamed turn on the default client (see [`sse_events`]).
+    pub async fn stream_events(&self, message: &str) -> Vec<(String, serde_json::Value)> {
+        sse_events(self.chat_stream(ask(message)).await).await
     }
 
     /// `POST /api/chat/stream`.

@@ -9,8 +9,8 @@ use proxy::config::{Config, EnvOverrides, RawConfig};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    CANARY_KEY, Options, TestApp, assert_no_secret, captured_logs, delta_text, parse_sse,
-    spawn_app_with, try_spawn_app,
+    CANARY_KEY, Options, TestApp, assert_no_secret, captured_logs, client_block, delta_text,
+    parse_sse, spawn_app_with, try_spawn_app,
 };
 
 const OPENAI_CANARY: &str = "sk-CANARY-I4m9g3e7f5a2b4c6d8e0f";
@@ -18,60 +18,42 @@ const ANTHROPIC_CANARY: &str = "sk-ant-CANARY-P1x2e3l4s5e6e7n8b9c";
 
 /// One image client per provider and API, and one without images; small caps so the tests can
 /// cross them with small files.
-const IMAGE_CLIENTS: &str = r##"
-[[clients]]
-id = "grok"
-allowed_origins = ["http://localhost:3000"]
-model = "grok-4-1-fast-non-reasoning"
-instructions = "Be brief."
-voice_enabled = false
-session_tokens = false
-images = true
-max_image_kb = 100
-max_image_side = 2000
-
-[[clients]]
-id = "grok-cc"
-api = "chat_completions"
-allowed_origins = ["http://localhost:3000"]
-model = "grok-4-1-fast-non-reasoning"
-instructions = "Be brief."
-voice_enabled = false
-session_tokens = false
-images = true
-max_image_kb = 100
-max_image_side = 2000
-
-[[clients]]
-id = "gpt"
-provider = "openai"
-allowed_origins = ["http://localhost:3000"]
-model = "gpt-4.1-mini"
-instructions = "Be brief."
-session_tokens = false
-images = true
-max_image_kb = 100
-max_image_side = 2000
-
-[[clients]]
-id = "claude"
-provider = "anthropic"
-allowed_origins = ["http://localhost:3000"]
-model = "claude-haiku-4-5"
-instructions = "Be brief."
-session_tokens = false
-images = true
-max_image_kb = 100
-max_image_side = 2000
-
-[[clients]]
-id = "text"
-allowed_origins = ["http://localhost:3000"]
-model = "grok-4-1-fast-non-reasoning"
-instructions = "Be brief."
-voice_enabled = false
-session_tokens = false
-"##;
+fn image_clients() -> String {
+    const CAPS: [&str; 3] = [
+        "images = true",
+        "max_image_kb = 100",
+        "max_image_side = 2000",
+    ];
+    let grok = [
+        "model = \"grok-4-1-fast-non-reasoning\"",
+        "voice_enabled = false",
+    ];
+    [
+        client_block("grok", &[&grok[..], &CAPS].concat()),
+        client_block(
+            "grok-cc",
+            &[&["api = \"chat_completions\""], &grok[..], &CAPS].concat(),
+        ),
+        client_block(
+            "gpt",
+            &[
+                &["provider = \"openai\"", "model = \"gpt-4.1-mini\""],
+                &CAPS[..],
+            ]
+            .concat(),
+        ),
+        client_block(
+            "claude",
+            &[
+                &["provider = \"anthropic\"", "model = \"claude-haiku-4-5\""],
+                &CAPS[..],
+            ]
+            .concat(),
+        ),
+        client_block("text", &grok),
+    ]
+    .concat()
+}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Api {
@@ -235,7 +217,7 @@ fn sent_images(api: Api, body: &Value) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn an_image_reaches_every_provider_intact_and_the_reply_describes_it() {
-    let app = spawn("", IMAGE_CLIENTS).await;
+    let app = spawn("", &image_clients()).await;
     let file = png(40, 30, [200, 30, 60]);
     // Declared as a JPEG: the proxy forwards the real type, which Anthropic's fake checks.
     let url = data_url("image/jpeg", &file);
@@ -280,7 +262,7 @@ async fn an_image_reaches_every_provider_intact_and_the_reply_describes_it() {
 
 #[tokio::test]
 async fn the_next_turn_of_a_kept_history_says_an_image_was_shown_but_holds_none() {
-    let app = spawn("", IMAGE_CLIENTS).await;
+    let app = spawn("", &image_clients()).await;
     let url = data_url("image/png", &png(8, 8, [0, 0, 255]));
     for case in [CASES[1], CASES[3]] {
         let (status, first) = app.chat(turn(case.client, "Look", vec![url.clone()])).await;
@@ -307,7 +289,7 @@ async fn the_next_turn_of_a_kept_history_says_an_image_was_shown_but_holds_none(
 
 #[tokio::test]
 async fn bad_images_are_refused_before_any_upstream_call() {
-    let app = spawn("", IMAGE_CLIENTS).await;
+    let app = spawn("", &image_clients()).await;
     let small = data_url("image/png", &png(2, 2, [1, 2, 3]));
     let mut damaged = png(2, 2, [1, 2, 3]);
     damaged.truncate(18);
@@ -393,7 +375,7 @@ async fn bad_images_are_refused_before_any_upstream_call() {
 
 #[tokio::test]
 async fn images_weigh_on_the_rate_limit_and_the_budget() {
-    let limited = IMAGE_CLIENTS.replacen(
+    let limited = image_clients().replacen(
         "max_image_side = 2000\n",
         "max_image_side = 2000\nrate_per_ip = 3\n",
         1,
@@ -409,7 +391,7 @@ async fn images_weigh_on_the_rate_limit_and_the_budget() {
     // While a turn runs, the day's budget holds its estimate. A plain turn's (about 1,500
     // tokens) leaves room in 3,000 for another; with a 1,200 x 1,200 photo (about 2,000 more,
     // estimated from its size) it does not, and the next turn is refused before any call.
-    let budget = IMAGE_CLIENTS.replacen(
+    let budget = image_clients().replacen(
         "max_image_side = 2000\n",
         "max_image_side = 2000\ndaily_token_budget = 3000\n",
         1,
@@ -442,7 +424,7 @@ async fn images_weigh_on_the_rate_limit_and_the_budget() {
 async fn a_model_without_image_input_refuses_the_config_not_the_visitor() {
     // x.ai: the start-up check asks GET /v1/language-models/{id}; grok-3-mini takes text only.
     let others = others().await;
-    let text_only = IMAGE_CLIENTS.replacen(
+    let text_only = image_clients().replacen(
         "model = \"grok-4-1-fast-non-reasoning\"",
         "model = \"grok-3-mini\"",
         1,
@@ -486,7 +468,7 @@ async fn a_model_without_image_input_refuses_the_config_not_the_visitor() {
             "",
         ),
     ] {
-        let toml = format!("{top}{}", IMAGE_CLIENTS.replacen(from, to, 1));
+        let toml = format!("{top}{}", image_clients().replacen(from, to, 1));
         let raw: RawConfig = toml::from_str(&toml).unwrap();
         let Err(err) = Config::from_raw(raw, &env(&others), std::path::Path::new(".")) else {
             panic!("config with {to} and images = true was accepted");

@@ -165,10 +165,7 @@ async fn pieces_of_concurrent_sentences_never_interleave() {
 #[tokio::test]
 async fn the_first_unit_ends_after_a_few_words_and_its_words_go_ahead() {
     let app = spawn_app_with(Options::voice("", "tts_backend = \"tts_stream\"")).await;
-    app.fake.set_delays(Delays {
-        per_delta_ms: 20,
-        ..Default::default()
-    });
+    app.fake.set_delays(Delays::text(0, 20));
     let said = by_sentence(&events(app.chat_stream(ask_pieces(REPLY)).await).await);
     assert_eq!(said[0].text, "Thanks for asking about our");
     assert_eq!(said[1].text, "opening hours.");
@@ -258,12 +255,8 @@ async fn widgets_that_do_not_ask_for_pieces_get_one_clip_per_sentence() {
         assert_eq!(s.pieces[0].2, tone_samples(&s.text, 24_000));
     }
     let info = helpers::body_json(
-        app.http
-            .get(app.url("/api/clients/demo"))
-            .header("Origin", helpers::ORIGIN)
-            .send()
-            .await
-            .unwrap(),
+        app.get("/api/clients/demo", &[("Origin", helpers::ORIGIN)])
+            .await,
     )
     .await;
     assert_eq!(info["audio_pieces"], true, "the proxy offers pieces");

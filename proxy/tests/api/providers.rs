@@ -11,31 +11,31 @@ use proxy::config::EnvOverrides;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    CANARY_KEY, CLIENTS, Options, TestApp, assert_no_secret, captured_logs, delta_text, parse_sse,
-    spawn_app_with,
+    CANARY_KEY, CLIENTS, Options, TestApp, assert_no_secret, captured_logs, client_block,
+    delta_text, parse_sse, spawn_app_with,
 };
 
 /// Distinct canaries per provider, so a leak names the provider whose key leaked.
 const OPENAI_CANARY: &str = "sk-CANARY-Q3c9d1e7f5a2b4c6d8e0f";
 const ANTHROPIC_CANARY: &str = "sk-ant-CANARY-Z9b8a7c6d5e4f3a2b1c";
 
-const PROVIDER_CLIENTS: &str = r##"
-[[clients]]
-id = "gpt"
-provider = "openai"
-allowed_origins = ["http://localhost:3000"]
-model = "gpt-4.1-mini"
-instructions = "Be brief."
-session_tokens = false
+fn provider_clients() -> String {
+    let gpt = ["provider = \"openai\"", "model = \"gpt-4.1-mini\""];
+    let claude = ["provider = \"anthropic\"", "model = \"claude-haiku-4-5\""];
+    client_block("gpt", &gpt) + &client_block("claude", &claude)
+}
 
-[[clients]]
-id = "claude"
-provider = "anthropic"
-allowed_origins = ["http://localhost:3000"]
-model = "claude-haiku-4-5"
-instructions = "Be brief."
-session_tokens = false
-"##;
+/// The proxy's environment: the x.ai canary, and both providers' canaries and fake base URLs.
+fn provider_env(others: &FakeProviders) -> EnvOverrides {
+    EnvOverrides {
+        api_key: Some(CANARY_KEY.into()),
+        openai_api_key: Some(OPENAI_CANARY.into()),
+        openai_base_url: Some(others.openai_base_url()),
+        anthropic_api_key: Some(ANTHROPIC_CANARY.into()),
+        anthropic_base_url: Some(others.anthropic_base_url()),
+        ..Default::default()
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Kind {
@@ -89,44 +89,34 @@ struct App {
     others: FakeProviders,
 }
 
+/// [`Inject`] as either fake's fault kind (the two enums have the same HTTP variants).
+macro_rules! fault_kind {
+    ($kind:ident, $what:expr) => {
+        match $what {
+            Inject::Status {
+                status,
+                retry_after,
+            } => $kind::Status {
+                status,
+                retry_after,
+                body: None,
+            },
+            Inject::Drop { after_events } => $kind::DropMidStream { after_events },
+            Inject::MidStreamError { after_events } => $kind::MidStreamError { after_events },
+        }
+    };
+}
+
 impl App {
     fn inject(&self, case: Case, what: Inject, times: u32) {
         match case.kind {
-            Kind::Xai => self.app.inject(
-                case.path,
-                times,
-                match what {
-                    Inject::Status {
-                        status,
-                        retry_after,
-                    } => XaiFault::Status {
-                        status,
-                        retry_after,
-                        body: None,
-                    },
-                    Inject::Drop { after_events } => XaiFault::DropMidStream { after_events },
-                    Inject::MidStreamError { after_events } => {
-                        XaiFault::MidStreamError { after_events }
-                    }
-                },
-            ),
+            Kind::Xai => self
+                .app
+                .inject(case.path, times, fault_kind!(XaiFault, what)),
             Kind::OpenAi | Kind::Anthropic => self.others.inject(Fault {
                 path: case.path.into(),
                 times,
-                kind: match what {
-                    Inject::Status {
-                        status,
-                        retry_after,
-                    } => OtherFault::Status {
-                        status,
-                        retry_after,
-                        body: None,
-                    },
-                    Inject::Drop { after_events } => OtherFault::DropMidStream { after_events },
-                    Inject::MidStreamError { after_events } => {
-                        OtherFault::MidStreamError { after_events }
-                    }
-                },
+                kind: fault_kind!(OtherFault, what),
             }),
         }
     }
@@ -208,15 +198,11 @@ async fn spawn(top: &str) -> App {
     .await
     .expect("fake providers start");
     let app = spawn_app_with(Options {
-        toml: format!("retry_budget_secs = 5\n{top}\n{CLIENTS}{PROVIDER_CLIENTS}"),
-        env: EnvOverrides {
-            api_key: Some(CANARY_KEY.into()),
-            openai_api_key: Some(OPENAI_CANARY.into()),
-            openai_base_url: Some(others.openai_base_url()),
-            anthropic_api_key: Some(ANTHROPIC_CANARY.into()),
-            anthropic_base_url: Some(others.anthropic_base_url()),
-            ..Default::default()
-        },
+        toml: format!(
+            "retry_budget_secs = 5\n{top}\n{CLIENTS}{}",
+            provider_clients()
+        ),
+        env: provider_env(&others),
         ..Options::default()
     })
     .await;
@@ -474,20 +460,13 @@ async fn the_token_cap_counts_bytes_for_providers_without_a_tokenizer() {
     })
     .await
     .unwrap();
-    let capped = PROVIDER_CLIENTS.replace(
+    let capped = provider_clients().replace(
         "session_tokens = false",
         "session_tokens = false\nmax_input_tokens = 10",
     );
     let app = spawn_app_with(Options {
         toml: format!("retry_budget_secs = 5\n{CLIENTS}{capped}"),
-        env: EnvOverrides {
-            api_key: Some(CANARY_KEY.into()),
-            openai_api_key: Some(OPENAI_CANARY.into()),
-            openai_base_url: Some(others.openai_base_url()),
-            anthropic_api_key: Some(ANTHROPIC_CANARY.into()),
-            anthropic_base_url: Some(others.anthropic_base_url()),
-            ..Default::default()
-        },
+        env: provider_env(&others),
         ..Options::default()
     })
     .await;

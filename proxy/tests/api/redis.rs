@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use fake_kit::client::Fetch;
 use fake_xai::{FakeConfig, FakeXai};
 use futures_util::future::join_all;
 use serde_json::json;
@@ -40,21 +41,24 @@ async fn post_all(http: &reqwest::Client, urls: &[String], n: usize) -> Vec<u16>
     .await
 }
 
-async fn fake() -> FakeXai {
-    FakeXai::start(FakeConfig {
+/// A Redis server (its process and port) and a fake x.ai for the replicas; `None` where no
+/// `redis-server` is installed (the test then passes without running).
+async fn redis_and_fake() -> Option<(Proc, u16, FakeXai)> {
+    let (redis, port) = start_redis().await?;
+    let fake = FakeXai::start(FakeConfig {
         api_key: CANARY_KEY.into(),
         ..FakeConfig::default()
     })
     .await
-    .unwrap()
+    .unwrap();
+    Some((redis, port, fake))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_share_one_rate_limit() {
-    let Some((_redis, port)) = start_redis().await else {
+    let Some((_redis, port, fake)) = redis_and_fake().await else {
         return;
     };
-    let fake = fake().await;
     let cfg = config("rate_per_client = 5\nrate_per_ip = 1000", "");
     let replicas: Vec<_> = (0..3).map(|_| replica(cfg.path(), &fake, port)).collect();
     let urls: Vec<String> = replicas.iter().map(|(_, u)| u.clone()).collect();
@@ -65,10 +69,9 @@ async fn three_replicas_share_one_rate_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_share_one_budget() {
-    let Some((_redis, port)) = start_redis().await else {
+    let Some((_redis, port, fake)) = redis_and_fake().await else {
         return;
     };
-    let fake = fake().await;
     // A budget one turn nearly fills: 99% of it after the first turn.
     let http = reqwest::Client::new();
     let probe_cfg = config("", "");
@@ -77,12 +80,8 @@ async fn three_replicas_share_one_budget() {
         .post(format!("{probe}/api/chat"))
         .header("Origin", ORIGIN)
         .json(&json!({"client_id": "demo", "message": "hi"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let budget = one["usage"]["total_tokens"].as_u64().unwrap() * 100 / 99;
     // A fresh client id, so the probe's spending is not counted.
     let cfg = config(
@@ -125,10 +124,9 @@ async fn three_replicas_share_one_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_going_away_fails_closed_or_open_as_configured() {
-    let Some((redis, port)) = start_redis().await else {
+    let Some((redis, port, fake)) = redis_and_fake().await else {
         return;
     };
-    let fake = fake().await;
     let closed_cfg = config("", "");
     let open_cfg = config("", "redis_fail_open = true");
     let (_closed, closed) = replica(closed_cfg.path(), &fake, port);
@@ -182,10 +180,9 @@ async fn redis_going_away_fails_closed_or_open_as_configured() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conversation_the_proxy_keeps_continues_on_another_replica() {
-    let Some((_redis, port)) = start_redis().await else {
+    let Some((_redis, port, fake)) = redis_and_fake().await else {
         return;
     };
-    let fake = fake().await;
     let cfg = config("api = \"chat_completions\"", "");
     let (_a, a) = replica(cfg.path(), &fake, port);
     let (_b, b) = replica(cfg.path(), &fake, port);
@@ -194,19 +191,15 @@ async fn a_conversation_the_proxy_keeps_continues_on_another_replica() {
         http.post(format!("{base}/api/chat"))
             .header("Origin", ORIGIN)
             .json(&body)
-            .send()
+            .fetch_json::<serde_json::Value>()
     };
-    let first: serde_json::Value = ask(
+    let first = ask(
         &a,
         json!({"client_id": "demo", "message": "My name is Alice"}),
     )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     let next = json!({"client_id": "demo", "message": "What's my name?", "previous_response_id": first["response_id"]});
-    let second: serde_json::Value = ask(&b, next).await.unwrap().json().await.unwrap();
+    let second = ask(&b, next).await;
     assert!(
         second["response"].as_str().unwrap().contains("Alice"),
         "{second}"
@@ -215,10 +208,9 @@ async fn a_conversation_the_proxy_keeps_continues_on_another_replica() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kept_conversations_in_redis_are_capped_and_expire() {
-    let Some((_redis, port)) = start_redis().await else {
+    let Some((_redis, port, fake)) = redis_and_fake().await else {
         return;
     };
-    let fake = fake().await;
     let cfg = config(
         "api = \"chat_completions\"\nrate_per_ip = 1000\nrate_per_session = 1000",
         "max_conversations = 3\nmax_conversation_turns = 2\nconversation_ttl_hours = 2",
@@ -237,12 +229,8 @@ async fn kept_conversations_in_redis_are_capped_and_expire() {
             .post(format!("{url}/api/chat"))
             .header("Origin", ORIGIN)
             .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .fetch_json()
+            .await;
         last = Some(v["response_id"].as_str().expect("a reply").to_owned());
     }
     let client = ::redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();

@@ -244,11 +244,7 @@ const THREE_SENTENCES: &str =
 #[tokio::test]
 async fn streaming_speaks_each_sentence_in_order_before_the_reply_ends() {
     let app = spawn_app_with(Options::voice("", "tts_backend = \"tts\"")).await;
-    app.fake.set_delays(fake_xai::Delays {
-        first_token_ms: 0,
-        per_delta_ms: 30,
-        ..Default::default()
-    });
+    app.fake.set_delays(fake_xai::Delays::text(0, 30));
     let events = events(
         app.chat_stream(ask(&format!("[[reply: {THREE_SENTENCES}]]")))
             .await,

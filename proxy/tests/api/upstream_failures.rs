@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use fake_xai::{Delays, FaultKind};
 use serde_json::json;
 
-use crate::helpers::{Options, ask, body_json, spawn_app, spawn_app_with, sse_events};
+use crate::helpers::{Options, ask, body_json, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn each_upstream_status_maps_to_the_right_widget_error() {
@@ -125,11 +125,9 @@ async fn nothing_is_retried_once_the_stream_has_started() {
         1,
         FaultKind::DropMidStream { after_events: 6 },
     );
-    let events = sse_events(
-        app.chat_stream(ask("[[reply: This reply will be cut off midway.]]"))
-            .await,
-    )
-    .await;
+    let events = app
+        .stream_events("[[reply: This reply will be cut off midway.]]")
+        .await;
     let (name, err) = events.last().unwrap();
     assert_eq!(name, "error", "{events:?}");
     assert_eq!(err["code"], "upstream_error");
@@ -148,11 +146,9 @@ async fn a_mid_stream_error_event_ends_the_turn_with_a_typed_error() {
         1,
         FaultKind::MidStreamError { after_events: 6 },
     );
-    let events = sse_events(
-        app.chat_stream(ask("[[reply: Some words before the failure.]]"))
-            .await,
-    )
-    .await;
+    let events = app
+        .stream_events("[[reply: Some words before the failure.]]")
+        .await;
     assert_eq!(events.last().unwrap().0, "error");
 }
 
@@ -172,13 +168,9 @@ async fn a_stalled_stream_ends_with_a_timeout_error() {
         },
     );
     let started = Instant::now();
-    let events = sse_events(
-        app.chat_stream(ask(
-            "[[reply: It stops right about here and never resumes.]]",
-        ))
-        .await,
-    )
-    .await;
+    let events = app
+        .stream_events("[[reply: It stops right about here and never resumes.]]")
+        .await;
     let (name, err) = events.last().unwrap();
     assert_eq!(name, "error");
     assert_eq!(err["code"], "upstream_timeout");
@@ -192,22 +184,14 @@ async fn malformed_upstream_json_is_a_502_not_a_crash() {
     let resp = app.chat(ask("hi")).await;
     assert_eq!(resp.status(), 502);
     app.inject("/v1/responses", 1, FaultKind::MalformedJson);
-    let events = sse_events(
-        app.chat_stream(ask("[[reply: Half of this is fine.]]"))
-            .await,
-    )
-    .await;
+    let events = app.stream_events("[[reply: Half of this is fine.]]").await;
     assert_eq!(events.last().unwrap().0, "error");
 }
 
 #[tokio::test]
 async fn a_visitor_who_leaves_mid_stream_cancels_the_upstream_request() {
     let app = spawn_app().await;
-    app.fake.set_delays(Delays {
-        first_token_ms: 0,
-        per_delta_ms: 100,
-        ..Delays::default()
-    });
+    app.fake.set_delays(Delays::text(0, 100));
     let mut resp = app
         .chat_stream(ask(&format!("[[reply: {}]]", "word ".repeat(60))))
         .await;

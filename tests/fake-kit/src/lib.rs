@@ -17,6 +17,7 @@
 //! - `reply`: the deterministic "model"; `tokenizer`: the toy tokenizer and stream chunks;
 //!   `vision`: what the model "sees" in an image (size, format, mean colour)
 //! - `cli`: a fake binary's `main`: logs, the `listening on` line, serve until a signal
+//! - `client` (feature `client`): [`client::Fetch`], for the tests that call a fake or the proxy
 
 mod control;
 mod fault;
@@ -25,6 +26,8 @@ mod server;
 mod shared;
 
 pub mod cli;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod reply;
 pub mod sse;
 pub mod tokenizer;

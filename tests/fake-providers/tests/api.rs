@@ -1,5 +1,6 @@
 //! The fakes answer as their providers document: auth, shapes, streams, faults.
 
+use fake_kit::client::Fetch;
 use fake_providers::{
     ANTHROPIC_MESSAGES, FakeConfig, FakeProviders, Fault, FaultKind, OPENAI_RESPONSES,
 };
@@ -84,13 +85,13 @@ async fn openai_remembers_stored_conversations_and_uses_resp_ids() {
     let key = Some(FakeConfig::default().openai_api_key);
     let first: Value = openai(&http, &fake, key.as_deref())
         .json(&json!({"model": "gpt-4.1-mini", "input": "My name is Alice", "instructions": "Be brief."}))
-        .send().await.unwrap().json().await.unwrap();
+        .fetch_json().await;
     let id = first["id"].as_str().unwrap();
     assert!(id.starts_with("resp_"), "{first}");
     assert_eq!(first["status"], "completed");
     let second: Value = openai(&http, &fake, key.as_deref())
         .json(&json!({"model": "gpt-4.1-mini", "input": "What's my name?", "previous_response_id": id}))
-        .send().await.unwrap().json().await.unwrap();
+        .fetch_json().await;
     assert_eq!(
         second["output"][0]["content"][0]["text"],
         "Your name is Alice."
@@ -110,12 +111,8 @@ async fn openai_streams_have_event_lines_sequence_numbers_and_no_done_marker() {
         .json(
             &json!({"model": "gpt-4.1-mini", "input": "[[reply: One two three.]]", "stream": true}),
         )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .fetch_text()
+        .await;
     assert!(!body.contains("[DONE]"));
     let events = sse(&body);
     let text: String = events
@@ -165,7 +162,7 @@ async fn anthropic_replies_from_the_whole_conversation_and_streams_its_events() 
             {"role": "user", "content": "My name is Alice"},
             {"role": "assistant", "content": "Hello"},
             {"role": "user", "content": "What's my name?"}]}))
-        .send().await.unwrap().json().await.unwrap();
+        .fetch_json().await;
     assert_eq!(msg["content"][0]["text"], "Your name is Alice.");
     assert_eq!(msg["stop_reason"], "end_turn");
     let body = anthropic(&http, &fake, Some(&key), true)
@@ -173,12 +170,8 @@ async fn anthropic_replies_from_the_whole_conversation_and_streams_its_events() 
             &json!({"model": "claude-haiku-4-5", "max_tokens": 100, "stream": true,
                       "messages": [{"role": "user", "content": "[[reply: Hi there friend.]]"}]}),
         )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .fetch_text()
+        .await;
     let events = sse(&body);
     let names: Vec<&str> = events.iter().map(|(e, _)| e.as_str()).collect();
     assert_eq!(names.first(), Some(&"message_start"));
@@ -219,12 +212,8 @@ async fn faults_apply_to_their_path_with_the_providers_error_shape() {
     assert_eq!(err["error"]["type"], "rate_limit_error");
     let body = openai(&http, &fake, Some(&FakeConfig::default().openai_api_key))
         .json(&json!({"model": "m", "input": "hi", "stream": true}))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .fetch_text()
+        .await;
     let events = sse(&body);
     assert_eq!(events.len(), 4);
     assert_eq!(events.last().unwrap().1["type"], "error");

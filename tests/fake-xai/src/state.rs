@@ -40,6 +40,15 @@ pub struct Delays {
 }
 
 impl Delays {
+    /// Text-stream delays only (no speech delays): the pace tests most often want.
+    pub fn text(first_token_ms: u64, per_delta_ms: u64) -> Self {
+        Self {
+            first_token_ms,
+            per_delta_ms,
+            ..Self::default()
+        }
+    }
+
     /// The text-stream part, for the kit's SSE writer.
     pub(crate) fn pace(self) -> Pace {
         Pace {

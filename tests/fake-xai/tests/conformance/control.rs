@@ -1,5 +1,6 @@
 //! Recording and the `/_control` HTTP channel.
 
+use fake_kit::client::Fetch;
 use fake_xai::{Fault, FaultKind, RecordedRequest};
 use serde_json::{Value, json};
 
@@ -113,23 +114,11 @@ async fn the_control_channel_drives_the_fake_over_http_and_is_not_recorded() {
     let recorded: Vec<RecordedRequest> = app
         .http
         .get(app.url("/_control/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(recorded.len(), 3);
     assert!(recorded.iter().all(|r| r.path == "/v1/models"));
-    let ws: Value = app
-        .http
-        .get(app.url("/_control/ws"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ws: Value = app.http.get(app.url("/_control/ws")).fetch_json().await;
     assert_eq!(ws, json!([]));
 
     assert!(
@@ -155,15 +144,15 @@ async fn reset_restores_the_start_config_and_forgets_stored_responses() {
         )
         .await;
     app.fake.set_sse_framing(false, false);
-    app.fake.inject(Fault {
-        path: "*".into(),
-        times: 5,
-        kind: FaultKind::Status {
+    app.inject(
+        "*",
+        5,
+        FaultKind::Status {
             status: 500,
             retry_after: None,
             body: None,
         },
-    });
+    );
     app.fake.reset();
     let path = format!("/v1/responses/{}", r["id"].as_str().unwrap());
     assert_eq!(app.get(&path).await.status(), 404);

@@ -1,6 +1,6 @@
 //! Rejections: status codes and the flat `{"code","error"}` / plain-text bodies.
 
-use fake_xai::{ApiKeyState, Fault, FaultKind};
+use fake_xai::{ApiKeyState, FaultKind};
 use serde_json::{Value, json};
 
 use crate::helpers::{KEY, spawn_fake};
@@ -90,21 +90,8 @@ async fn a_model_outside_the_key_acls_gets_403() {
         ],
         ..ApiKeyState::default()
     });
-    assert_eq!(
-        app.post(
-            "/v1/responses",
-            &json!({"model": "grok-3-mini", "input": "x"})
-        )
-        .await
-        .status(),
-        200
-    );
-    assert_eq!(
-        app.post("/v1/responses", &json!({"model": "grok-4.3", "input": "x"}))
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(app.turn_status("grok-3-mini").await, 200);
+    assert_eq!(app.turn_status("grok-4.3").await, 403);
 }
 
 #[tokio::test]
@@ -134,14 +121,7 @@ async fn an_unknown_model_gets_404_naming_the_model_and_team() {
 #[tokio::test]
 async fn a_missing_content_type_or_empty_body_gets_415() {
     let app = spawn_fake().await;
-    let no_type = app
-        .http
-        .post(app.url("/v1/responses"))
-        .bearer_auth(KEY)
-        .body(BODY)
-        .send()
-        .await
-        .unwrap();
+    let no_type = app.post_raw("/v1/responses", None, BODY).await;
     assert_eq!(no_type.status(), 415);
     let empty = app
         .http
@@ -165,15 +145,7 @@ async fn invalid_json_or_missing_fields_get_422_as_plain_text() {
         ("/v1/tts", r#"{"text":"hi"}"#),
         ("/v1/tokenize-text", r#"{"text":"hi"}"#),
     ] {
-        let response = app
-            .http
-            .post(app.url(path))
-            .bearer_auth(KEY)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let response = app.post_raw(path, Some("application/json"), body).await;
         assert_eq!(response.status(), 422, "{path} {body}");
         assert!(
             response.headers()["content-type"]
@@ -192,15 +164,15 @@ async fn invalid_json_or_missing_fields_get_422_as_plain_text() {
 #[tokio::test]
 async fn an_injected_429_has_the_documented_body_and_retry_after() {
     let app = spawn_fake().await;
-    app.fake.inject(Fault {
-        path: "/v1/responses".into(),
-        times: 2,
-        kind: FaultKind::Status {
+    app.inject(
+        "/v1/responses",
+        2,
+        FaultKind::Status {
             status: 429,
             retry_after: Some(7),
             body: None,
         },
-    });
+    );
     for _ in 0..2 {
         let response = app
             .post(
@@ -219,29 +191,21 @@ async fn an_injected_429_has_the_documented_body_and_retry_after() {
                 .contains("and model grok-3-mini")
         );
     }
-    assert_eq!(
-        app.post(
-            "/v1/responses",
-            &json!({"model": "grok-3-mini", "input": "x"})
-        )
-        .await
-        .status(),
-        200
-    );
+    assert_eq!(app.turn_status("grok-3-mini").await, 200);
 }
 
 #[tokio::test]
 async fn a_status_fault_can_carry_a_custom_body_and_target_any_path() {
     let app = spawn_fake().await;
-    app.fake.inject(Fault {
-        path: "*".into(),
-        times: 1,
-        kind: FaultKind::Status {
+    app.inject(
+        "*",
+        1,
+        FaultKind::Status {
             status: 503,
             retry_after: None,
             body: Some("upstream sad".into()),
         },
-    });
+    );
     let response = app.get("/v1/models").await;
     assert_eq!(response.status(), 503);
     assert!(response.headers().get("retry-after").is_none());

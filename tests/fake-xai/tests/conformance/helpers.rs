@@ -77,6 +77,39 @@ impl TestFake {
             .expect("request sent")
     }
 
+    /// Queues `kind` for the next `times` requests to `path`.
+    pub fn inject(&self, path: &str, times: u32, kind: fake_xai::FaultKind) {
+        self.fake.inject(fake_xai::Fault {
+            path: path.into(),
+            times,
+            kind,
+        });
+    }
+
+    /// A minimal non-streaming turn on `/v1/responses` with `model`: its status code.
+    pub async fn turn_status(&self, model: &str) -> u16 {
+        let body = serde_json::json!({"model": model, "input": "x"});
+        self.post("/v1/responses", &body).await.status().as_u16()
+    }
+
+    /// A raw POST with the key, an optional content type and a body as given.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> reqwest::Response {
+        let mut request = self.http.post(self.url(path)).bearer_auth(KEY);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn post_ok(&self, path: &str, body: &Value) -> Value {
         let response = self.post(path, body).await;
         assert_eq!(response.status(), 200, "POST {path}");

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use fake_xai::{Delays, Fault, FaultKind, tone_samples};
+use fake_xai::{Delays, FaultKind, tone_samples};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -46,15 +46,15 @@ async fn the_handshake_needs_a_key_and_status_faults_apply_before_the_upgrade() 
         .insert("authorization", format!("Bearer {KEY}").parse().unwrap());
     assert_eq!(rejected_status(bad_model).await, 404);
 
-    app.fake.inject(Fault {
-        path: "/v1/realtime".into(),
-        times: 1,
-        kind: FaultKind::Status {
+    app.inject(
+        "/v1/realtime",
+        1,
+        FaultKind::Status {
             status: 429,
             retry_after: Some(1),
             body: None,
         },
-    });
+    );
     let mut good = url.into_client_request().unwrap();
     good.headers_mut()
         .insert("authorization", format!("Bearer {KEY}").parse().unwrap());
@@ -337,11 +337,11 @@ async fn an_unknown_client_event_is_an_invalid_event_error_and_the_socket_stays_
 #[tokio::test]
 async fn a_ws_drop_fault_closes_the_socket_after_n_audio_deltas() {
     let app = spawn_fake().await;
-    app.fake.inject(Fault {
-        path: "/v1/realtime".into(),
-        times: 1,
-        kind: FaultKind::WsDropMidAudio { after_deltas: 2 },
-    });
+    app.inject(
+        "/v1/realtime",
+        1,
+        FaultKind::WsDropMidAudio { after_deltas: 2 },
+    );
     let mut ws = app.realtime().await;
     send_json(
         &mut ws,
@@ -363,14 +363,14 @@ async fn a_ws_drop_fault_closes_the_socket_after_n_audio_deltas() {
 #[tokio::test]
 async fn a_ws_error_fault_answers_with_an_error_event_instead_of_audio() {
     let app = spawn_fake().await;
-    app.fake.inject(Fault {
-        path: "/v1/realtime".into(),
-        times: 1,
-        kind: FaultKind::WsErrorEvent {
+    app.inject(
+        "/v1/realtime",
+        1,
+        FaultKind::WsErrorEvent {
             code: "internal_error".into(),
             message: "boom".into(),
         },
-    });
+    );
     let mut ws = app.realtime().await;
     send_json(&mut ws, &force("hello")).await;
     assert_eq!(next_json(&mut ws).await["type"], "conversation.item.added");
@@ -395,11 +395,7 @@ async fn slow_first_audio_and_tts_delays_hold_back_the_audio() {
         tts_per_chunk_ms: 10,
         ..Delays::default()
     });
-    app.fake.inject(Fault {
-        path: "/v1/realtime".into(),
-        times: 1,
-        kind: FaultKind::SlowFirstAudio { ms: 150 },
-    });
+    app.inject("/v1/realtime", 1, FaultKind::SlowFirstAudio { ms: 150 });
     let mut ws = app.realtime().await;
     let start = Instant::now();
     send_json(&mut ws, &force("hi")).await;

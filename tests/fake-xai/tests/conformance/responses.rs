@@ -385,11 +385,7 @@ async fn sse_framing_toggles_remove_event_lines_and_the_done_terminator() {
 #[tokio::test]
 async fn stream_events_arrive_incrementally_with_the_configured_delays() {
     let app = spawn_fake().await;
-    app.fake.set_delays(Delays {
-        first_token_ms: 100,
-        per_delta_ms: 40,
-        ..Delays::default()
-    });
+    app.fake.set_delays(Delays::text(100, 40));
     let (chunks, errored) = app
         .stream_chunks(
             "/v1/responses",

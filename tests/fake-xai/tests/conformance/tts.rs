@@ -1,6 +1,6 @@
 //! `/v1/tts` REST and streaming, and the voice list.
 
-use fake_xai::{FakeConfig, Fault, FaultKind, SpeechMode, tone_samples};
+use fake_xai::{FakeConfig, FaultKind, SpeechMode, tone_samples};
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -148,11 +148,7 @@ async fn streaming_tts_speaks_the_collected_text_on_text_done() {
 #[tokio::test]
 async fn streaming_tts_can_be_dropped_mid_audio() {
     let app = spawn_fake().await;
-    app.fake.inject(Fault {
-        path: "/v1/tts".into(),
-        times: 1,
-        kind: FaultKind::WsDropMidAudio { after_deltas: 1 },
-    });
+    app.inject("/v1/tts", 1, FaultKind::WsDropMidAudio { after_deltas: 1 });
     let mut ws = app.ws("/v1/tts?language=en&voice=eve").await;
     send_json(
         &mut ws,
@@ -212,11 +208,7 @@ async fn a_streamed_wav_body_starts_with_its_header_and_can_be_cut() {
     let (_, wav) = body_chunks(app.post("/v1/tts", &body).await).await;
     assert_eq!(&wav[36..40], b"data");
     assert_eq!(le_u32(&wav, 40) as usize, 2 * tone_samples(text, 16000));
-    app.fake.inject(Fault {
-        path: "/v1/tts".into(),
-        times: 1,
-        kind: FaultKind::WsDropMidAudio { after_deltas: 2 },
-    });
+    app.inject("/v1/tts", 1, FaultKind::WsDropMidAudio { after_deltas: 2 });
     let mut response = app.post("/v1/tts", &body).await;
     assert_eq!(response.status(), 200);
     let mut got = 0;
