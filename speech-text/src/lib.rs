@@ -134,11 +134,15 @@ impl SentenceSplitter {
                 }
                 continue;
             }
-            if matches!(c, '.' | '!' | '?' | '…' | '。' | '！' | '？') {
+            let full_stop = is_full_stop(c);
+            if full_stop || matches!(c, '.' | '!' | '?' | '…') {
                 // Closing quotes and brackets belong to the sentence they close.
                 let mut j = i + 1;
                 while let Some(&(_, q)) = chars.get(j) {
-                    if matches!(q, '"' | '\'' | ')' | ']' | '”' | '’' | '*' | '_') {
+                    if matches!(
+                        q,
+                        '"' | '\'' | ')' | ']' | '”' | '’' | '*' | '_' | '」' | '』' | '）'
+                    ) {
                         j += 1;
                     } else {
                         break;
@@ -147,7 +151,17 @@ impl SentenceSplitter {
                 let Some(&(after_pos, after)) = chars.get(j) else {
                     return None; // the end of the buffer: the next delta decides
                 };
-                if !after.is_whitespace() {
+                // Chinese and Japanese write no space after a sentence; their full stops
+                // (and the Arabic question mark, the danda) never sit inside a number or a
+                // name, so they end a sentence whatever follows.
+                if full_stop {
+                    // "本当？！": the last mark ends it. "「…来ます。」と言いました": a quote
+                    // closed and the sentence goes on.
+                    let quoted = j > i + 1 && !after.is_whitespace();
+                    if quoted || is_full_stop(after) || matches!(after, '!' | '?') {
+                        continue;
+                    }
+                } else if !after.is_whitespace() {
                     continue; // "3.14", "example.com", "?!"
                 }
                 if c == '.' && is_abbreviation(&b[..pos]) {
@@ -244,6 +258,13 @@ fn early_cut(text: &str, after: &[(usize, char)], word_at: usize) -> Cut {
     Cut::Here
 }
 
+/// Sentence ends of scripts that need no space after them: the CJK full stop, exclamation
+/// and question marks (full width), the Arabic question mark, the Urdu full stop and the
+/// Devanagari danda.
+fn is_full_stop(c: char) -> bool {
+    matches!(c, '。' | '！' | '？' | '؟' | '۔' | '।')
+}
+
 fn is_abbreviation(before_dot: &str) -> bool {
     let word = before_dot
         .rsplit(|c: char| c.is_whitespace() || c == '(')
@@ -285,7 +306,7 @@ pub fn speakable(text: &str) -> Option<String> {
         // A rule, a table's delimiter row: nothing to say.
         if !out[start..].chars().any(char::is_alphanumeric) {
             out.truncate(start);
-        } else if (sentence || row) && !out.ends_with(['.', '!', '?', ':', ';', '…']) {
+        } else if (sentence || row) && !out.ends_with(['.', '!', '?', ':', ';', '…', '。', '！', '？', '؟', '۔', '।']) {
             out.push('.');
         }
     }
@@ -460,6 +481,44 @@ mod tests {
         assert_eq!(s.push(" How are"), vec!["Hello there, friend."]);
         assert_eq!(s.push(" you today? I"), vec!["How are you today?"]);
         assert_eq!(s.finish().as_deref(), Some("I"));
+    }
+
+    #[test]
+    fn japanese_and_chinese_split_at_their_full_stops_without_spaces() {
+        assert_eq!(
+            split_all("こんにちは、今日はいい天気ですね。散歩に行きませんか？本当に楽しいですよ！", 3),
+            vec![
+                "こんにちは、今日はいい天気ですね。",
+                "散歩に行きませんか？本当に楽しいですよ！"
+            ]
+        );
+        assert_eq!(
+            split_all("今天天气很好，我们去公园散步吧。你觉得怎么样？我觉得非常好！", 4),
+            vec!["今天天气很好，我们去公园散步吧。", "你觉得怎么样？我觉得非常好！"]
+        );
+        // Closing brackets stay with their sentence; "？！" is one end.
+        assert_eq!(
+            split_all("彼は「明日また来ます。」と言いました。本当に来るのでしょうか？！", 2),
+            vec!["彼は「明日また来ます。」と言いました。", "本当に来るのでしょうか？！"]
+        );
+    }
+
+    #[test]
+    fn arabic_and_hindi_split_at_their_question_mark_and_danda() {
+        assert_eq!(
+            split_all("مرحبا، كيف يمكنني مساعدتك اليوم؟ لدينا عروض جديدة هذا الأسبوع.", 3),
+            vec!["مرحبا، كيف يمكنني مساعدتك اليوم؟", "لدينا عروض جديدة هذا الأسبوع."]
+        );
+        assert_eq!(
+            split_all("नमस्ते, आज मैं आपकी क्या मदद कर सकता हूँ। हमारे पास नए उत्पाद हैं।", 5),
+            vec!["नमस्ते, आज मैं आपकी क्या मदद कर सकता हूँ।", "हमारे पास नए उत्पाद हैं।"]
+        );
+    }
+
+    #[test]
+    fn speakable_adds_no_dot_after_a_full_stop_of_another_script() {
+        assert_eq!(speakable("# 東京の天気。"), Some("東京の天気。".into()));
+        assert_eq!(speakable("- كيف حالك؟"), Some("كيف حالك؟".into()));
     }
 
     #[test]
