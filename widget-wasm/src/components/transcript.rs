@@ -90,7 +90,7 @@ fn MessageView(m: Message) -> impl IntoView {
                 }
             });
             if let Some(el) = body.get() {
-                shown.update_value(|s| s.update(&el, blocks));
+                chat.text.with_value(|t| shown.update_value(|s| s.update_in(&el, blocks, t)));
             }
         });
     }
@@ -140,7 +140,7 @@ fn MessageView(m: Message) -> impl IntoView {
             {images}
             {match m.role {
                 Role::User => Either::Left(view! { <p class="gw-text">{move || m.text.get()}</p> }),
-                Role::Assistant => Either::Right(view! { <div class="gw-md" node_ref=body on:click=super::markdown::on_click></div> }),
+                Role::Assistant => Either::Right(view! { <div class="gw-md" node_ref=body on:click=move |ev| super::markdown::on_click(ev, chat)></div> }),
             }}
             {typing}
             {note}
