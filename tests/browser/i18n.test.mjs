@@ -76,10 +76,12 @@ test('the demo page in French is found by its French names, and speaks French', 
   }
   await page.getByText('Assistant IA · les réponses peuvent être fausses').waitFor();
   assert.equal(await page.locator('grok-chat-widget .gw-app').getAttribute('lang'), 'fr');
+  const turn = page.waitForRequest((r) => r.url().endsWith('/api/chat/stream'));
   await converse(page, box, 'Bonjour ! [[reply: Bonjour, je suis là pour vous aider avec votre commande.]]', 'Envoyer');
   await screenshot(page, 'i18n-fr-phone');
   toDocs('i18n-fr-phone');
   // The turn carried the language, for the server's speech.
+  assert.equal((await turn).postDataJSON().language, 'fr');
   const asked = seen.requests.filter((u) => u.includes('/api/clients/demo?'));
   assert.ok(asked.some((u) => u.includes('lang=fr')), asked.join(' '));
   assert.deepEqual(seen.errors, []);

@@ -84,7 +84,7 @@ for (const path of ['/brand.html', '/hostile.html']) {
     const box = page.getByRole('textbox', { name: 'Message' });
     await box.fill('Hello');
     await box.press('Enter');
-    await page.locator('grok-chat-widget .gw-user').waitFor();
+    await page.locator('grok-chat-widget .gw-assistant[data-status="done"]').waitFor();
     const got = await styles(page);
     assert.equal(got.user, 'rgb(10, 125, 50)', 'the accent reaches the visitor\'s bubbles');
     delete got.user;
