@@ -150,8 +150,8 @@ test('two widgets on one page keep separate conversations, addressed by GrokWidg
   // After a reload each finds its own conversation again.
   await page.reload();
   await page.evaluate(() => GrokWidget.get('demo').open());
-  await page.getByRole('dialog', { name: 'Test Chat' }).getByText('For the demo one').waitFor();
-  assert.equal(await page.getByRole('dialog', { name: 'Test Chat' }).getByText('Only for the quiet one').count(), 0);
+  await page.getByRole('dialog', { name: 'Test Chat' }).getByText('For the demo one', { exact: true }).waitFor();
+  assert.equal(await page.getByRole('dialog', { name: 'Test Chat' }).getByText('Only for the quiet one', { exact: true }).count(), 0);
   assert.equal(await page.evaluate(() => GrokWidget.get('nobody')), undefined);
   await context.close();
 });

@@ -171,19 +171,3 @@ async fn a_site_overrides_words_sets_its_language_and_adds_languages() {
     assert_eq!(string(&body, "open_chat"), "", "missing words are the widget's English");
     assert_eq!(body["stt_language"], "sv-SE");
 }
-
-#[tokio::test]
-async fn a_misspelt_override_stops_the_proxy_with_the_key_named() {
-    let toml = format!(
-        "retry_budget_secs = 5\n{}[clients.strings.fr]\nopen_caht = \"x\"\n",
-        crate::helpers::CLIENTS
-    );
-    let err = crate::helpers::try_spawn_app(crate::helpers::Options {
-        toml,
-        ..Default::default()
-    })
-    .await
-    .err()
-    .expect("refused");
-    assert!(err.to_string().contains("open_caht"), "{err:#}");
-}

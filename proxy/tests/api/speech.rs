@@ -397,5 +397,5 @@ async fn server_speech_is_in_the_widget_language_unless_the_site_set_one() {
     assert_eq!(app.upstream_bodies("/v1/tts")[0]["language"], "en-GB");
 
     let req = json!({ "client_id": "demo", "message": "Hi", "language": "fr;x" });
-    assert_eq!(app.chat(req).await.status(), 400);
+    assert_eq!(app.chat(req).await.status(), 422);
 }

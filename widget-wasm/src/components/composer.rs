@@ -48,7 +48,7 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             // goes back to the attach button.
             <ul
                 class="gw-attachments"
-                aria-label=move || chat.t(T::Attached)
+                aria-label=chat.tr(T::Attached)
                 node_ref=attached
                 on:click=move |ev| if let Some(id) = thumbnails::removed(&ev) {
                     chat.remove_attachment(id);
@@ -80,8 +80,8 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                     type="button"
                     class="gw-icon gw-attach"
                     part="button"
-                    aria-label=move || chat.t(T::Attach)
-                    title=move || chat.t(T::Attach)
+                    aria-label=chat.tr(T::Attach)
+                    title=chat.tr(T::Attach)
                     node_ref=attach_button
                     on:click=move |_| if let Some(i) = file_input.get_untracked() { i.click() }
                 >
@@ -94,7 +94,7 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                 class="gw-input"
                 part="input"
                 rows="1"
-                aria-label=move || chat.t(T::Message)
+                aria-label=chat.tr(T::Message)
                 aria-describedby=move || count().map(|_| "gw-count")
                 placeholder=move || chat.t(if listening() { T::Listening } else { T::Placeholder })
                 node_ref=input
@@ -117,7 +117,7 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                 type="button"
                 class="gw-icon gw-talk"
                 part="button"
-                aria-label=move || chat.t(T::ConversationMode)
+                aria-label=chat.tr(T::ConversationMode)
                 aria-pressed=move || ui.conversation.get().to_string()
                 aria-disabled=move || why().is_some().to_string()
                 title=move || chat.t(why().unwrap_or(T::ConversationHint))
@@ -162,7 +162,7 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             {move || why().map(|w| view! { <p class="gw-hint" id="gw-mic-why" role="status">{chat.t(w)}</p> })}
             {move || chat.attachments.with(|l| l.iter().any(|a| a.data_url.is_empty())).then(|| view! { <p class="gw-hint" role="status">{chat.t(T::Preparing)}</p> })}
             {move || chat.attach_note.get().map(|n| view! { <p class="gw-hint gw-attach-note" role="alert">{n}</p> })}
-            <p class="gw-fine">{move || chat.t(T::FinePrint)}</p>
+            <p class="gw-fine">{chat.tr(T::FinePrint)}</p>
         </form>
     }
 }

@@ -125,9 +125,9 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
             <header class="gw-header" part="header">
                 <h2 class="gw-title" part="title">{move || ui.title.get()}</h2>
                 {move || ui.demo_mode.get().then(|| view! {
-                    <span class="gw-badge" title=move || chat.t(T::DemoNote)>{move || chat.t(T::Demo)}</span>
+                    <span class="gw-badge" title=chat.tr(T::DemoNote)>{chat.tr(T::Demo)}</span>
                 })}
-                <button class="gw-icon" part="button" type="button" aria-label=move || chat.t(T::NewConversation) title=move || chat.t(T::NewConversation) on:click=move |_| new_conversation()>
+                <button class="gw-icon" part="button" type="button" aria-label=chat.tr(T::NewConversation) title=chat.tr(T::NewConversation) on:click=move |_| new_conversation()>
                     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z" />
                     </svg>
@@ -149,7 +149,7 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
                         } />
                     </svg>
                 </button>
-                <button class="gw-icon" part="button" type="button" aria-label=move || chat.t(T::CloseChat) title=move || chat.t(T::CloseChat) on:click=move |_| close()>
+                <button class="gw-icon" part="button" type="button" aria-label=chat.tr(T::CloseChat) title=chat.tr(T::CloseChat) on:click=move |_| close()>
                     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4L12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z" />
                     </svg>
@@ -161,11 +161,11 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
                     <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M4 9v6h4l5 5V4L8 9H4zm12.5 3a4.5 4.5 0 0 0-2.5-4v8a4.5 4.5 0 0 0 2.5-4z" />
                     </svg>
-                    {move || chat.t(T::TapForSound)}
+                    {chat.tr(T::TapForSound)}
                 </button>
             })}
             <Composer input=input />
-            {move || dragging.get().then(|| view! { <div class="gw-drop" aria-hidden="true">{move || chat.t(T::DropImage)}</div> })}
+            {move || dragging.get().then(|| view! { <div class="gw-drop" aria-hidden="true">{chat.tr(T::DropImage)}</div> })}
         </section>
     }
 }

@@ -47,8 +47,8 @@ pub fn Transcript(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             {move || ui.notice.get().map(|n| view! { <p class="gw-notice" role="status">{n}</p> })}
             {move || chat.undo.with(Option::is_some).then(|| view! {
                 <p class="gw-notice gw-undo" role="status">
-                    {move || chat.t(T::Cleared)}
-                    <button type="button" class="gw-retry" part="button" on:click=move |_| { chat.undo(); focus(input); }>{move || chat.t(T::Undo)}</button>
+                    {chat.tr(T::Cleared)}
+                    <button type="button" class="gw-retry" part="button" on:click=move |_| { chat.undo(); focus(input); }>{chat.tr(T::Undo)}</button>
                 </p>
             })}
             {move || chat.problem.get().map(|p| {
@@ -57,7 +57,7 @@ pub fn Transcript(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                     <div class="gw-problem" role="alert">
                         <p>{p.message}</p>
                         {retry.then(|| view! {
-                            <button type="button" class="gw-retry" part="button" on:click=move |_| { chat.retry(); focus(input); }>{move || chat.t(T::Retry)}</button>
+                            <button type="button" class="gw-retry" part="button" on:click=move |_| { chat.retry(); focus(input); }>{chat.tr(T::Retry)}</button>
                         })}
                     </div>
                 }

@@ -207,6 +207,12 @@ impl Chat {
         self.text.with_value(|list| word(list, key).to_owned())
     }
 
+    /// [`Chat::t`] as a reactive text for a view. One closure type for every key (the key is
+    /// data), so the views' attribute and text code is generated once, not once per label.
+    pub fn tr(self, key: T) -> impl Fn() -> String + Copy + 'static {
+        move || self.t(key)
+    }
+
     /// [`Chat::t`] with `{name}` replaced by `value`.
     pub fn fill(&self, key: T, name: &str, value: &str) -> String {
         self.t(key).replace(name, value)
