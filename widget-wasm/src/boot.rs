@@ -163,7 +163,8 @@ pub fn install_host_api(widgets: &[(String, UiState)]) {
                 Some(id) => crate::browser::js::value(&by_id, &id),
                 None => first.clone().into(),
             };
-            if let Some(f) = crate::browser::js::value(&target, &name).dyn_ref::<js_sys::Function>() {
+            if let Some(f) = crate::browser::js::value(&target, &name).dyn_ref::<js_sys::Function>()
+            {
                 let _ = f.apply(&target, &args);
             }
         }

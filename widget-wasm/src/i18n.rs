@@ -130,7 +130,11 @@ mod tests {
         fr[T::Send as usize] = "Envoyer".into();
         assert_eq!(word(&fr, T::Send), "Envoyer");
         assert_eq!(word(&fr, T::OpenChat), "Open chat");
-        assert_eq!(word(&fr[1..], T::Send), "Send", "a list of another length is ignored");
+        assert_eq!(
+            word(&fr[1..], T::Send),
+            "Send",
+            "a list of another length is ignored"
+        );
         assert_eq!(word(&[], T::CloseChat), "Close chat");
     }
 

@@ -129,7 +129,10 @@ mod tests {
             "theme" => Some("dark".into()),
             _ => None,
         });
-        assert_eq!((s.position_left, s.lang.as_deref(), s.theme), (Some(false), Some("ar"), Some("dark")));
+        assert_eq!(
+            (s.position_left, s.lang.as_deref(), s.theme),
+            (Some(false), Some("ar"), Some("dark"))
+        );
         let s = Settings::from_fields(|k| match k {
             "lang" => Some("ar\" onload=x".into()),
             "theme" => Some("neon".into()),

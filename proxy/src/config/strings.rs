@@ -105,9 +105,7 @@ pub struct Chosen<'a> {
 
 /// A BCP-47-looking tag: letters, digits and `-`, 1 to 35 characters.
 pub fn is_language_tag(tag: &str) -> bool {
-    !tag.is_empty()
-        && tag.len() <= 35
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    !tag.is_empty() && tag.len() <= 35 && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 impl SiteStrings {
@@ -146,7 +144,10 @@ impl SiteStrings {
                     ));
                 }
             }
-            wanted.entry(lang.to_ascii_lowercase()).or_default().extend(table);
+            wanted
+                .entry(lang.to_ascii_lowercase())
+                .or_default()
+                .extend(table);
         }
         let default = match default {
             Some(d) if !is_language_tag(&d) => {
@@ -182,7 +183,7 @@ impl SiteStrings {
                 };
                 let strings: Vec<String> = STRING_KEYS
                     .iter()
-                    .map(|k| word(*k).unwrap_or_default())
+                    .map(|k| word(k).unwrap_or_default())
                     .collect();
                 let strings = if strings.iter().all(String::is_empty) {
                     Vec::new()
@@ -218,8 +219,7 @@ impl SiteStrings {
                 .get_key_value(&lower)
                 .or_else(|| self.langs.get_key_value(primary));
             if let Some((language, catalogue)) = found {
-                let speech = if lower.contains('-') && language.split('-').next() == Some(primary)
-                {
+                let speech = if lower.contains('-') && language.split('-').next() == Some(primary) {
                     tag.to_owned()
                 } else {
                     speech_tag(language)
@@ -270,7 +270,9 @@ mod tests {
         for (lang, table) in TABLES.iter() {
             assert_eq!(table.len(), en.len(), "{lang} has other keys than en");
             for (key, text) in en {
-                let t = table.get(key).unwrap_or_else(|| panic!("{lang} lacks {key}"));
+                let t = table
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{lang} lacks {key}"));
                 assert!(!t.trim().is_empty(), "{lang}.{key} is blank");
                 assert_eq!(placeholders(t), placeholders(text), "{lang}.{key}");
             }
@@ -326,7 +328,10 @@ mod tests {
     fn a_configured_title_wins_in_every_language() {
         let s = SiteStrings::build(Some("Acme"), None, None, BTreeMap::new()).unwrap();
         assert_eq!(s.choose(None, "ja").catalogue.title, "Acme");
-        assert_eq!(s.choose(None, "ja").catalogue.greeting, "こんにちは！今日はどのようなご用件でしょうか？");
+        assert_eq!(
+            s.choose(None, "ja").catalogue.greeting,
+            "こんにちは！今日はどのようなご用件でしょうか？"
+        );
     }
 
     #[test]

@@ -114,9 +114,12 @@ fn a_misspelt_string_override_stops_the_proxy_with_the_key_named() {
         Path::new("."),
     )
     .unwrap_err();
-    assert!(err.to_string().contains("unknown key \"open_caht\""), "{err}");
-    let err = Config::from_raw(raw("language = \"ko\""), &env_with_key(), Path::new("."))
-        .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown key \"open_caht\""),
+        "{err}"
+    );
+    let err =
+        Config::from_raw(raw("language = \"ko\""), &env_with_key(), Path::new(".")).unwrap_err();
     assert!(err.to_string().contains("[clients.strings.ko]"), "{err}");
 }
 

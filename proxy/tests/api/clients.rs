@@ -116,7 +116,10 @@ async fn info(app: &crate::helpers::TestApp, query: &str) -> serde_json::Value {
 }
 
 fn string<'a>(body: &'a serde_json::Value, key: &str) -> &'a str {
-    let i = protocol::STRING_KEYS.iter().position(|k| *k == key).unwrap();
+    let i = protocol::STRING_KEYS
+        .iter()
+        .position(|k| *k == key)
+        .unwrap();
     body["strings"][i].as_str().unwrap()
 }
 
@@ -160,7 +163,10 @@ async fn a_site_overrides_words_sets_its_language_and_adds_languages() {
     })
     .await;
     let body = info(&app, "?prefer=fr").await;
-    assert_eq!(body["language"], "de", "the site's language before the page's");
+    assert_eq!(
+        body["language"], "de",
+        "the site's language before the page's"
+    );
     assert_eq!(string(&body, "open_chat"), "Mit Anna sprechen");
     assert_eq!(string(&body, "close_chat"), "Chat schließen");
     assert_eq!(body["title"], "Chatten Sie mit uns");
@@ -168,6 +174,10 @@ async fn a_site_overrides_words_sets_its_language_and_adds_languages() {
     let body = info(&app, "?lang=sv-SE").await;
     assert_eq!(body["language"], "sv");
     assert_eq!(string(&body, "send"), "Skicka");
-    assert_eq!(string(&body, "open_chat"), "", "missing words are the widget's English");
+    assert_eq!(
+        string(&body, "open_chat"),
+        "",
+        "missing words are the widget's English"
+    );
     assert_eq!(body["stt_language"], "sv-SE");
 }

@@ -382,7 +382,8 @@ async fn server_speech_is_in_the_widget_language_unless_the_site_set_one() {
         ..Options::default()
     })
     .await;
-    let req = json!({ "client_id": "demo", "message": "[[reply: Bonjour à tous.]]", "language": "fr" });
+    let req =
+        json!({ "client_id": "demo", "message": "[[reply: Bonjour à tous.]]", "language": "fr" });
     body_json(app.chat(req).await).await;
     body_json(app.chat(ask("[[reply: No language given.]]")).await).await;
     let sent = app.upstream_bodies("/v1/tts");

@@ -29,6 +29,7 @@ pub fn on_pagehide(f: impl Fn() + 'static) -> Option<Listener> {
 
 /// The browser's languages, best first (`navigator.languages`).
 pub fn languages() -> Vec<String> {
-    let navigator = web_sys::window().map_or(JsValue::UNDEFINED, |w| super::js::value(&w, "navigator"));
+    let navigator =
+        web_sys::window().map_or(JsValue::UNDEFINED, |w| super::js::value(&w, "navigator"));
     super::js::strings(&navigator, "languages")
 }

@@ -25,7 +25,8 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
         chat.attachments.with(|list| {
             if let Some(ul) = attached.get() {
                 chat.lang.track();
-                chat.text.with_value(|t| thumbnails::attachments(&ul, list, t));
+                chat.text
+                    .with_value(|t| thumbnails::attachments(&ul, list, t));
             }
         });
     });

@@ -128,7 +128,11 @@ pub fn on_click(ev: web_sys::MouseEvent, chat: crate::state::Chat) {
         .unwrap_or_default();
     leptos::task::spawn_local(async move {
         let copied = crate::browser::clipboard::write_text(&code).await;
-        button.set_text_content(Some(&chat.t(if copied { T::Copied } else { T::CopyFailed })));
+        button.set_text_content(Some(&chat.t(if copied {
+            T::Copied
+        } else {
+            T::CopyFailed
+        })));
         set_timeout(
             move || button.set_text_content(Some(&chat.t(T::CopyCode))),
             Duration::from_secs(2),

@@ -37,10 +37,9 @@ pub fn App() -> impl IntoView {
         <div
             class="gw-app"
             class:gw-left=move || ui.launcher_left()
-            class:gw-right=move || !ui.launcher_left()
             class:gw-open=move || ui.open.get()
             // The whole shadow tree in the interface language and its direction.
-            dir=move || if ui.rtl.get() { "rtl" } else { "ltr" }
+            dir=ui.dir()
             lang=move || Some(ui.chat.lang.get()).filter(|l| !l.is_empty())
             style:--gw-cfg-accent=move || ui.accent.get()
             style:--gw-cfg-on-accent=move || crate::settings::text_on(&ui.accent.get())

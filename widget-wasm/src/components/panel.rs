@@ -6,8 +6,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::transcript::focus;
 use super::{Composer, Transcript};
 use crate::browser::image::files_of;
-use crate::state::UiState;
 use crate::i18n::T;
+use crate::state::UiState;
 
 #[component]
 pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
@@ -75,7 +75,7 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
             class="gw-panel"
             part="panel"
             role="dialog"
-            dir=move || if ui.rtl.get() { "rtl" } else { "ltr" }
+            dir=ui.dir()
             node_ref=panel
             aria-label=move || ui.title.get()
             aria-modal=move || ui.narrow.get().then_some("true")

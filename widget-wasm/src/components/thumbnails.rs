@@ -5,8 +5,8 @@
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
-use crate::state::Attachment;
 use crate::i18n::{T, word};
+use crate::state::Attachment;
 use crate::state::wording::{attached_image, remove_image};
 
 /// The remove button's cross (a constant: no visitor data in it).

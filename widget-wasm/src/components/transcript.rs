@@ -90,7 +90,8 @@ fn MessageView(m: Message) -> impl IntoView {
                 }
             });
             if let Some(el) = body.get() {
-                chat.text.with_value(|t| shown.update_value(|s| s.update_in(&el, blocks, t)));
+                chat.text
+                    .with_value(|t| shown.update_value(|s| s.update_in(&el, blocks, t)));
             }
         });
     }
@@ -128,7 +129,8 @@ fn MessageView(m: Message) -> impl IntoView {
         Effect::new(move |_| {
             if let Some(el) = div.get() {
                 chat.lang.track();
-                chat.text.with_value(|t| super::thumbnails::sent(&el, &thumbs, t));
+                chat.text
+                    .with_value(|t| super::thumbnails::sent(&el, &thumbs, t));
             }
         });
         view! { <div class="gw-images" node_ref=div></div> }

@@ -42,9 +42,8 @@ impl TtsOptions {
                 .and_then(|v| parse_decimal(v.trim()))
                 .map_or(default, |v| v.clamp(lo, hi))
         };
-        let lang = get("ttsLang").filter(|l| {
-            l.len() <= 35 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
+        let lang = get("ttsLang")
+            .filter(|l| l.len() <= 35 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
         Self {
             lang_fixed: lang.is_some(),
             lang: lang.unwrap_or(d.lang),

@@ -11,8 +11,8 @@ use leptos::prelude::*;
 
 use super::{Mic, UiState, persist};
 use crate::browser::log;
-use crate::i18n::T;
 use crate::browser::speech_recognition::Heard;
+use crate::i18n::T;
 
 /// Conversation mode's own bookkeeping.
 #[derive(Default)]

@@ -160,7 +160,9 @@ impl Chat {
                         chat.push(None, Role::User, text.clone(), Status::Failed);
                     }
                 }
-                if let Some((code, message)) = chat.text.with_value(|t| describe(t, &failure, had_text)) {
+                if let Some((code, message)) =
+                    chat.text.with_value(|t| describe(t, &failure, had_text))
+                {
                     dispatch_error(&code, &message);
                     chat.problem.set(Some(Problem {
                         code,

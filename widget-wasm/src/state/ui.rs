@@ -7,8 +7,8 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::Chat;
-use crate::browser::speech_recognition::{Heard, Recognizer};
 use crate::api::InfoError;
+use crate::browser::speech_recognition::{Heard, Recognizer};
 use crate::i18n::{T, is_rtl};
 use crate::settings::Settings;
 
@@ -121,6 +121,11 @@ impl UiState {
             .unwrap_or_else(|| self.rtl.get())
     }
 
+    /// The `dir` attribute of the app and the panel: one closure type for both.
+    pub fn dir(self) -> impl Fn() -> &'static str + Copy + 'static {
+        move || if self.rtl.get() { "rtl" } else { "ltr" }
+    }
+
     /// The microphone button: starts listening (silencing any reply: barge-in) or stops.
     pub fn toggle_mic(&self) {
         match self.mic.get_untracked() {
@@ -226,7 +231,10 @@ impl UiState {
             .settings
             .with_value(|s| (s.proxy_url.clone(), s.client_id.clone()));
         let kept = super::persist::load_session(&client_id);
-        let lang = self.settings.with_value(|s| s.lang.clone()).unwrap_or_default();
+        let lang = self
+            .settings
+            .with_value(|s| s.lang.clone())
+            .unwrap_or_default();
         let prefer = page_lang()
             .into_iter()
             .chain(crate::browser::page::languages())

@@ -141,7 +141,10 @@ mod tests {
             message: None,
             retry_after_secs: Some(12),
         };
-        assert_eq!(describe(&fr, &f, false).unwrap().1, "Réessayez dans 12 secondes.");
+        assert_eq!(
+            describe(&fr, &f, false).unwrap().1,
+            "Réessayez dans 12 secondes."
+        );
         // The proxy's English message gives way to the translated sentence.
         let f = Failure::Refused {
             status: 400,
@@ -149,9 +152,15 @@ mod tests {
             message: Some("the message is empty".into()),
             retry_after_secs: None,
         };
-        assert_eq!(describe(&fr, &f, false).unwrap().1, "Non envoyé (erreur 400).");
+        assert_eq!(
+            describe(&fr, &f, false).unwrap().1,
+            "Non envoyé (erreur 400)."
+        );
         assert_eq!(describe(&[], &f, false).unwrap().1, "the message is empty");
-        assert_eq!(too_many_images(&[], 3), "You can attach up to 3 images to a message.");
+        assert_eq!(
+            too_many_images(&[], 3),
+            "You can attach up to 3 images to a message."
+        );
         assert_eq!(attached_image(&[], 2, 3), "Attached image 2 of 3");
     }
 
