@@ -29,6 +29,9 @@
     tag.src = "/widget.js";
     tag.async = true;
     tag.setAttribute("data-client-id", client);
+    // ?lang=fr shows the widget in another of its languages (data-lang).
+    var lang = new URLSearchParams(location.search).get("lang");
+    if (lang && /^[A-Za-z0-9-]{1,35}$/.test(lang)) tag.setAttribute("data-lang", lang);
     document.body.appendChild(tag);
     $("snippet").textContent = '<script src="' + location.origin + '/widget.js" data-client-id="' + client + '" async></' + 'script>';
   }

@@ -49,6 +49,11 @@ pub struct ChatRequest {
     /// ones refuse the field. Without it each sentence is one clip.
     #[serde(default, skip_serializing_if = "is_false")]
     pub audio_pieces: bool,
+    /// The widget's interface language ([`ClientInfo::language`]): the reply's server speech is
+    /// in it unless the site configured `stt_language`. A BCP-47 tag such as `fr` or `pt-BR`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9-]{1,35}$"))]
+    pub language: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -122,7 +127,90 @@ pub struct ClientInfo {
     /// not send it.
     #[serde(default)]
     pub audio_pieces: bool,
+    /// The interface language the proxy chose (from `?lang=`, the site's `language`, then
+    /// `?prefer=`, else `en`), e.g. `fr`. Older proxies did not send it.
+    #[serde(default)]
+    pub language: String,
+    /// The interface's words in [`ClientInfo::language`], in [`STRING_KEYS`] order, with the
+    /// site's overrides; `""` (or a list of another length) means the widget's own English.
+    /// Empty for English without overrides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strings: Vec<String>,
 }
+
+/// Names of the widget's interface strings, in the order of [`ClientInfo::strings`]: the keys
+/// of the proxy's catalogues and of `[clients.strings.<lang>]`. Append only: widgets already
+/// deployed read the list by position (and ignore one of another length).
+pub const STRING_KEYS: [&str; 68] = [
+    "open_chat",
+    "close_chat",
+    "new_conversation",
+    "mute",
+    "unmute",
+    "demo",
+    "demo_note",
+    "tap_for_sound",
+    "message",
+    "placeholder",
+    "listening",
+    "conversation_mode",
+    "conversation_hint",
+    "voice_input",
+    "stop_listening",
+    "speak",
+    "send",
+    "stop",
+    "queued",
+    "fine_print",
+    "cleared",
+    "undo",
+    "retry",
+    "stopped",
+    "incomplete",
+    "interrupted",
+    "not_sent",
+    "writing",
+    "mic_unsupported",
+    "mic_blocked",
+    "mic_failed",
+    "no_speech",
+    "no_mic",
+    "mic_network",
+    "conversation_off",
+    "left_page",
+    "too_long",
+    "offline",
+    "rate_wait",
+    "rate_limited",
+    "budget",
+    "server_error",
+    "send_error",
+    "cut_off",
+    "failed",
+    "second",
+    "seconds",
+    "minutes",
+    "attach",
+    "attached",
+    "preparing",
+    "not_an_image",
+    "unreadable",
+    "too_large",
+    "drop_image",
+    "sent_image",
+    "image_not_kept",
+    "one_image",
+    "images_max",
+    "attached_n",
+    "remove_n",
+    "unreachable",
+    "status_error",
+    "malformed",
+    "copy_code",
+    "copied",
+    "copy_failed",
+    "scroll_table",
+];
 
 /// The one error body every `/api/*` route answers with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -67,8 +67,9 @@ export const ANTHROPIC_KEY = 'sk-ant-CANARY-anthropic-8b2d4f6a';
 /// Starts fake x.ai + host page server + proxy. `pages` maps paths to page functions.
 /// `providers: { first_token_ms, per_delta_ms }` also starts the fake OpenAI and Anthropic APIs
 /// with those delays and adds the clients "openai" and "anthropic" (no server voice). `voice`:
-/// lines for the proxy's `[voice]` table.
-export async function startStack(pages = { '/': (u) => ({ html: hostPage(u) }) }, { providers, voice = '' } = {}) {
+/// lines for the proxy's `[voice]` table. `clients`: more `[[clients]]` tables (`ORIGIN` in them
+/// is replaced by the host page's origin).
+export async function startStack(pages = { '/': (u) => ({ html: hostPage(u) }) }, { providers, voice = '', clients = '' } = {}) {
   const fake = await startListening(join(ROOT, 'target/release/fake-xai'),
     ['--listen', '127.0.0.1:0', '--api-key', CANARY_KEY, '--speech', 'tone'], {});
   const others = providers && await startListening(join(ROOT, 'target/release/fake-providers'),
@@ -143,6 +144,7 @@ model = "claude-haiku-4-5"
 instructions = "Be brief."
 title = "Anthropic Chat"
 ` : ''}
+${clients.replaceAll('ORIGIN', hostOrigin)}
 [voice]
 ${voice}
 `);

@@ -16,21 +16,26 @@ pub const GLOBAL: &str = "GrokWidget";
 const HOST_TAG: &str = "grok-chat-widget";
 const STYLES: &str = include_str!("widget.css");
 
-/// The settings the loader recorded in `window.GrokWidget.__cfg`.
-pub fn settings_from_loader() -> Option<Settings> {
-    let global = js_sys::Reflect::get(&window(), &GLOBAL.into()).ok()?;
-    let cfg = js_sys::Reflect::get(&global, &"__cfg".into()).ok()?;
-    if !cfg.is_object() {
-        return None;
-    }
-    let get = |key: &str| {
-        js_sys::Reflect::get(&cfg, &key.into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
+/// The settings of each tag the loader recorded: `window.GrokWidget.__cfgs` (one per
+/// `<script>` tag; a loader of before several widgets only wrote `__cfg`).
+pub fn settings_from_loader() -> Vec<Settings> {
+    let global = crate::browser::js::value(&window(), GLOBAL);
+    let cfgs = crate::browser::js::value(&global, "__cfgs");
+    let list: Vec<JsValue> = if js_sys::Array::is_array(&cfgs) {
+        js_sys::Array::from(&cfgs).iter().collect()
+    } else {
+        vec![crate::browser::js::value(&global, "__cfg")]
     };
-    Some(Settings::from_fields(get))
+    list.iter()
+        .filter(|cfg| cfg.is_object())
+        .map(|cfg| {
+            Settings::from_fields(|key: &str| {
+                crate::browser::js::string(cfg, key)
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+            })
+        })
+        .collect()
 }
 
 /// Creates `<grok-chat-widget>` at the end of `<body>` with an open shadow root holding the
@@ -40,6 +45,10 @@ pub fn create_host(settings: &Settings) -> Option<HtmlElement> {
     let host = document.create_element(HOST_TAG).ok()?;
     host.set_attribute("data-client-id", &settings.client_id)
         .ok()?;
+    // The stylesheet reads it (`:host([data-theme=dark])`); unset, the page's colour scheme.
+    if let Some(theme) = settings.theme {
+        host.set_attribute("data-theme", theme).ok()?;
+    }
     let shadow = host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .ok()?;
@@ -79,17 +88,10 @@ fn adopt_styles(shadow: &web_sys::ShadowRoot) -> bool {
     adopt().is_ok()
 }
 
-/// Replaces the loader's queuing stubs with real methods and replays what was queued.
-pub fn install_host_api(ui: UiState) {
-    let Ok(global) = js_sys::Reflect::get(&window(), &GLOBAL.into()) else {
-        return;
-    };
-    if !global.is_object() {
-        return;
-    }
-    let set = |name: &str, f: JsValue| {
-        let _ = js_sys::Reflect::set(&global, &name.into(), &f);
-    };
+/// One widget's host-page methods: `open`, `close`, `send(text)`, `setVoice(name)`.
+fn methods(ui: UiState) -> js_sys::Object {
+    let obj = js_sys::Object::new();
+    let set = |name: &str, f: JsValue| crate::browser::js::set(&obj, name, &f);
     // These closures live as long as the page: the API is never uninstalled.
     set(
         "open",
@@ -115,16 +117,55 @@ pub fn install_host_api(ui: UiState) {
         })
         .into_js_value(),
     );
-    let queue = js_sys::Reflect::get(&global, &"__q".into()).unwrap_or(JsValue::UNDEFINED);
+    obj
+}
+
+/// Replaces the loader's queuing stubs with real methods and replays what was queued:
+/// `GrokWidget.open()` and the rest address the first widget, `GrokWidget.get(clientId)` any.
+pub fn install_host_api(widgets: &[(String, UiState)]) {
+    let global = crate::browser::js::value(&window(), GLOBAL);
+    let Some((_, first)) = widgets.first() else {
+        return;
+    };
+    if !global.is_object() {
+        return;
+    }
+    let by_id = js_sys::Object::new();
+    for (id, ui) in widgets {
+        // A second tag for the same client is the first one's widget.
+        if crate::browser::js::get(&by_id, id).is_none() {
+            crate::browser::js::set(&by_id, id, &methods(*ui));
+        }
+    }
+    let first = methods(*first);
+    for name in ["open", "close", "send", "setVoice"] {
+        crate::browser::js::set(&global, name, &crate::browser::js::value(&first, name));
+    }
+    let lookup = by_id.clone();
+    crate::browser::js::set(
+        &global,
+        "get",
+        &Closure::<dyn Fn(JsValue) -> JsValue>::new(move |id: JsValue| {
+            id.as_string()
+                .and_then(|id| crate::browser::js::get(&lookup, &id))
+                .unwrap_or(JsValue::UNDEFINED)
+        })
+        .into_js_value(),
+    );
+    let queue = crate::browser::js::value(&global, "__q");
     if let Some(queue) = queue.dyn_ref::<js_sys::Array>() {
         for call in queue.iter() {
             let call = js_sys::Array::from(&call);
             let name = call.get(0).as_string().unwrap_or_default();
             let args = js_sys::Array::from(&call.get(1));
-            if let Ok(f) = js_sys::Reflect::get(&global, &name.as_str().into())
-                && let Some(f) = f.dyn_ref::<js_sys::Function>()
+            // A call through `get(id)` before the widget was up names its client.
+            let target = match call.get(2).as_string() {
+                Some(id) => crate::browser::js::value(&by_id, &id),
+                None => first.clone().into(),
+            };
+            if let Some(f) = crate::browser::js::value(&target, &name).dyn_ref::<js_sys::Function>()
             {
-                let _ = f.apply(&global, &args);
+                let _ = f.apply(&target, &args);
             }
         }
         queue.set_length(0);

@@ -9,8 +9,13 @@ pub struct Settings {
     pub proxy_url: String,
     pub title: Option<String>,
     pub accent_color: Option<String>,
-    /// Launcher on the left instead of the right.
-    pub position_left: bool,
+    /// `data-position`: the launcher on the left (`Some(true)`) or right; `None`: the side a
+    /// reader of the interface language starts from (see `UiState::launcher_left`).
+    pub position_left: Option<bool>,
+    /// `data-lang`: the interface language, before the site's and the page's.
+    pub lang: Option<String>,
+    /// `data-theme`: `light` or `dark`; `None` follows `prefers-color-scheme`.
+    pub theme: Option<&'static str>,
     /// `data-offset-x` / `data-offset-y`: the launcher's distance from the screen's side and
     /// bottom edges, as a CSS length (`"24px"`); the stylesheet's default when `None`.
     pub offset_x: Option<String>,
@@ -37,7 +42,15 @@ impl Settings {
                 .to_owned(),
             title: get("title"),
             accent_color: get("accentColor").filter(|c| is_hex_color(c)),
-            position_left: get("position").is_some_and(|p| p.eq_ignore_ascii_case("left")),
+            position_left: get("position").map(|p| p.eq_ignore_ascii_case("left")),
+            lang: get("lang").filter(|l| {
+                l.len() <= 35 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }),
+            theme: match get("theme").as_deref() {
+                Some("light") => Some("light"),
+                Some("dark") => Some("dark"),
+                _ => None,
+            },
             offset_x: get("offsetX").and_then(|v| pixels(&v)),
             offset_y: get("offsetY").and_then(|v| pixels(&v)),
             open_on_load: get("open").is_some_and(|v| v == "true" || v.is_empty()),
@@ -105,6 +118,27 @@ mod tests {
         assert_eq!(s.client_id, "demo");
         assert_eq!(s.proxy_url, "http://127.0.0.1:8080");
         assert!(!s.open_on_load);
+        assert_eq!((s.position_left, s.lang, s.theme), (None, None, None));
+    }
+
+    #[test]
+    fn language_position_and_theme_come_from_the_tag_when_well_formed() {
+        let s = Settings::from_fields(|k| match k {
+            "lang" => Some("ar".into()),
+            "position" => Some("right".into()),
+            "theme" => Some("dark".into()),
+            _ => None,
+        });
+        assert_eq!(
+            (s.position_left, s.lang.as_deref(), s.theme),
+            (Some(false), Some("ar"), Some("dark"))
+        );
+        let s = Settings::from_fields(|k| match k {
+            "lang" => Some("ar\" onload=x".into()),
+            "theme" => Some("neon".into()),
+            _ => None,
+        });
+        assert_eq!((s.lang, s.theme), (None, None));
     }
 
     #[test]

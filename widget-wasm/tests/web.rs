@@ -26,6 +26,7 @@ fn the_request_body_has_exactly_the_protocol_fields() {
         voice: None,
         session_token: Some("not-in-the-body"),
         audio_pieces: false,
+        language: None,
     });
     let v = js_sys::JSON::parse(&body).unwrap();
     let keys: Vec<String> = js_sys::Object::keys(&v.clone().into())
@@ -45,6 +46,7 @@ fn the_request_body_has_exactly_the_protocol_fields() {
         voice: Some("leo"),
         session_token: None,
         audio_pieces: true,
+        language: Some("pt-BR"),
     });
     // What the proxy's ChatRequest reads back, images included.
     let req: protocol::ChatRequest = serde_json::from_str(&body).unwrap();
@@ -57,6 +59,7 @@ fn the_request_body_has_exactly_the_protocol_fields() {
     assert!(body.contains(r#""audio_pieces":true"#), "{body}");
     let sent: protocol::ChatRequest = serde_json::from_str(&body).unwrap();
     assert!(sent.audio_pieces, "the proxy reads it");
+    assert_eq!(sent.language.as_deref(), Some("pt-BR"));
 }
 
 #[wasm_bindgen_test]
@@ -525,6 +528,8 @@ fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
         max_image_bytes: 1_000_000,
         session_token: Some("v1.abc".into()),
         audio_pieces: true,
+        language: "fr".into(),
+        strings: vec!["Ouvrir le chat".into()],
     };
     let json = serde_json::to_string(&sent).unwrap();
     let read = ClientInfo::from_js(&js_sys::JSON::parse(&json).unwrap());
@@ -544,6 +549,8 @@ fn the_protocol_client_info_reads_back_the_same_in_the_widget() {
             max_image_bytes: 1_000_000,
             session_token: Some("v1.abc".into()),
             audio_pieces: true,
+            language: Some("fr".into()),
+            strings: vec!["Ouvrir le chat".into()],
         }
     );
 }

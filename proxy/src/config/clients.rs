@@ -6,6 +6,7 @@ use url::Url;
 
 use super::providers::default_model;
 use super::raw::{Api, DEFAULT_VOICE, ProviderKind, RawClient, TtsBackend};
+use super::strings::{SiteStrings, is_language_tag};
 use super::voice::normalize_voice;
 use super::{ConfigError, mebibytes, positive};
 
@@ -20,10 +21,12 @@ pub struct ClientConfig {
     pub voice: String,
     pub voices: Vec<String>,
     pub voice_enabled: bool,
-    pub title: String,
-    pub greeting: String,
     pub accent_color: String,
-    pub stt_language: String,
+    /// Speech recognition's and server speech's language, when the site set one; otherwise
+    /// both follow the widget's language.
+    pub stt_language: Option<String>,
+    /// The interface words in each language, title and greeting included.
+    pub strings: SiteStrings,
     /// Whose model answers; picks the upstream in `upstream::chat`.
     pub provider: ProviderKind,
     /// x.ai only: which of its APIs.
@@ -174,17 +177,19 @@ pub(super) fn validate_client(
         )));
     }
     let stt_language = raw.stt_language;
-    let valid_lang = !stt_language.is_empty()
-        && stt_language.len() <= 35
-        && stt_language
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if !valid_lang {
+    if let Some(tag) = stt_language.as_deref().filter(|t| !is_language_tag(t)) {
         return Err(invalid(format!(
             "stt_language \"{}\" is not a BCP-47 tag like en-GB",
-            stt_language.escape_debug()
+            tag.escape_debug()
         )));
     }
+    let strings = SiteStrings::build(
+        raw.title.as_deref(),
+        raw.greeting.as_deref(),
+        raw.language,
+        raw.strings,
+    )
+    .map_err(&invalid)?;
 
     let api = raw.api.unwrap_or_default();
     let deferred = raw.deferred.unwrap_or(false);
@@ -283,10 +288,9 @@ pub(super) fn validate_client(
         voice,
         voices,
         voice_enabled: raw.voice_enabled,
-        title: raw.title,
-        greeting: raw.greeting,
         accent_color,
         stt_language,
+        strings,
         id,
     })
 }

@@ -12,6 +12,7 @@
 //! - [`voice`]: `[voice]`, speech settings and prices.
 //! - [`providers`]: x.ai, OpenAI and Anthropic endpoints, keys and default models.
 //! - [`secrets`]: the API keys and the session secret.
+//! - [`strings`]: the widget's words in each language, a site's overrides, the page's choice.
 
 mod checks;
 mod clients;
@@ -19,6 +20,7 @@ mod env;
 mod providers;
 mod raw;
 mod secrets;
+pub mod strings;
 mod voice;
 
 use std::collections::HashSet;

@@ -262,16 +262,20 @@ pub struct RawClient {
     /// Server speech on (x.ai clients); off: the browser voice reads replies.
     #[serde_inline_default(true)]
     pub voice_enabled: bool,
-    #[serde_inline_default("Chat with us".to_owned())]
-    pub title: String,
-    #[serde_inline_default("Hi! How can I help you today?".to_owned())]
-    pub greeting: String,
+    /// Unset: the chosen language's "Chat with us".
+    pub title: Option<String>,
+    /// Unset: the chosen language's "Hi! How can I help you today?".
+    pub greeting: Option<String>,
     /// `#rrggbb` or `#rgb`.
     #[serde_inline_default("#1d4ed8".to_owned())]
     pub accent_color: String,
-    /// BCP-47 tag for speech recognition.
-    #[serde_inline_default("en-US".to_owned())]
-    pub stt_language: String,
+    /// BCP-47 tag for speech recognition and server speech; unset: the widget's language.
+    pub stt_language: Option<String>,
+    /// The widget's interface language when the tag has no `data-lang`; unset: the page's.
+    pub language: Option<String>,
+    /// `[clients.strings.<lang>]`: words that replace the built-in ones (or add a language).
+    #[serde(default)]
+    pub strings: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     #[serde(default)]
     pub provider: ProviderKind,
     /// x.ai only (an error elsewhere, hence `Option`); unset: the Responses API.

@@ -106,6 +106,23 @@ fn an_unknown_voice_is_rejected() {
     );
 }
 
+#[test]
+fn a_misspelt_string_override_stops_the_proxy_with_the_key_named() {
+    let err = Config::from_raw(
+        raw("[clients.strings.fr]\nopen_caht = \"x\""),
+        &env_with_key(),
+        Path::new("."),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown key \"open_caht\""),
+        "{err}"
+    );
+    let err =
+        Config::from_raw(raw("language = \"ko\""), &env_with_key(), Path::new(".")).unwrap_err();
+    assert!(err.to_string().contains("[clients.strings.ko]"), "{err}");
+}
+
 /// Found with the `config` fuzz target: megabyte sizes overflowed (a panic with overflow
 /// checks, a silently tiny limit without).
 #[test]

@@ -95,6 +95,13 @@ pub async fn admit(
             client.voices.join(", ")
         )));
     }
+    if let Some(lang) = &req.language
+        && !crate::config::strings::is_language_tag(lang)
+    {
+        return Err(AppError::InvalidRequest(
+            "language must be a BCP-47 tag like fr or pt-BR".into(),
+        ));
+    }
     let (turns, context_tokens) = match &req.previous_response_id {
         None => (1, 0),
         Some(id) => continued(state, &client, &session, id).await?,
@@ -154,7 +161,12 @@ pub async fn admit(
     // Unknown prices: assume an expensive model rather than a free one.
     let prices = state.chat.prices(&client).await.unwrap_or(Prices::UNKNOWN);
     let text_micro = (prices.estimate_usd(&estimate, image_tokens) * 1e6).ceil() as u64;
-    let speech = SpeechPlan::for_client(&client, req.voice.as_deref(), &state.config.voice);
+    let speech = SpeechPlan::for_client(
+        &client,
+        req.voice.as_deref(),
+        req.language.as_deref(),
+        &state.config.voice,
+    );
     let speech_micro = speech.as_ref().map_or(0, SpeechPlan::max_cost_micro_usd);
     let mut budget = state
         .limits

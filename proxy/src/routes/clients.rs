@@ -1,11 +1,38 @@
 //! `GET /api/clients/{client_id}`: the public part of a site's configuration, and a session
 //! token when the site uses them.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
 use protocol::ClientInfo;
 
 use super::{AppState, refuse_origin};
+
+/// `?lang=` (the tag's `data-lang`) and `?prefer=` (the page's `<html lang>`, then the
+/// browser's languages, comma-separated): what [`crate::config::strings`] chooses from.
+#[derive(Debug, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LanguageQuery {
+    /// The interface language the site asked for on the tag (`data-lang`).
+    pub lang: Option<String>,
+    /// The page's and the browser's languages, best first, comma-separated.
+    pub prefer: Option<String>,
+}
+
+impl LanguageQuery {
+    /// Read leniently (a malformed query is no language, never an error): the page still gets
+    /// its widget, in English.
+    fn parse(query: Option<&str>) -> Self {
+        let mut out = Self::default();
+        for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            match &*k {
+                "lang" => out.lang = Some(v.into_owned()),
+                "prefer" => out.prefer = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        out
+    }
+}
 use crate::error::{AppError, Json, Path};
 use crate::session;
 
@@ -13,6 +40,7 @@ use crate::session;
     get, path = "/api/clients/{client_id}", tag = "site",
     summary = "A site's public settings, and a session token when the site uses them",
     params(
+        LanguageQuery,
         ("client_id" = String, Path, description = "The site's id: `data-client-id` of the script tag"),
         ("Origin" = Option<String>, Header, nullable = false, description = "The page's origin; when present it \
             must be one of the client's `allowed_origins` (browsers leave it off same-origin \
@@ -35,6 +63,7 @@ use crate::session;
 pub async fn get_client(
     State(state): State<AppState>,
     Path(client_id): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Json<ClientInfo>, AppError> {
     let client = state.client(&client_id)?;
@@ -67,16 +96,21 @@ pub async fn get_client(
         }
         _ => None,
     };
+    let lang = LanguageQuery::parse(query.as_deref());
+    let chosen = client.strings.choose(
+        lang.lang.as_deref().filter(|l| !l.is_empty()),
+        lang.prefer.as_deref().unwrap_or(""),
+    );
     Ok(Json(ClientInfo {
         client_id: client.id.clone(),
-        title: client.title.clone(),
-        greeting: client.greeting.clone(),
+        title: chosen.catalogue.title.clone(),
+        greeting: chosen.catalogue.greeting.clone(),
         accent_color: client.accent_color.clone(),
         voice_enabled: client.voice_enabled,
         server_voice: client.voice_enabled && client.provider.has_server_voice(),
         voices: client.voices.clone(),
         default_voice: client.voice.clone(),
-        stt_language: client.stt_language.clone(),
+        stt_language: client.stt_language.clone().unwrap_or(chosen.speech),
         demo_mode: state.config.demo_mode,
         images: client.images,
         max_images: if client.images {
@@ -91,5 +125,7 @@ pub async fn get_client(
         },
         session_token,
         audio_pieces: true,
+        language: chosen.language.to_owned(),
+        strings: chosen.catalogue.strings.to_vec(),
     }))
 }

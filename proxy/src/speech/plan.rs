@@ -33,9 +33,12 @@ pub struct SpeechPlan {
 impl SpeechPlan {
     /// `None` when the client has voice off, or its provider has no server speech (OpenAI,
     /// Anthropic): then no audio is sent and the widget speaks with the browser voice.
+    /// `language`: the widget's ([`protocol::ChatRequest::language`]); the site's
+    /// `stt_language` wins over it, English when neither is known.
     pub fn for_client(
         client: &ClientConfig,
         voice: Option<&str>,
+        language: Option<&str>,
         settings: &VoiceSettings,
     ) -> Option<Self> {
         if !client.voice_enabled || !client.provider.has_server_voice() {
@@ -48,7 +51,12 @@ impl SpeechPlan {
         Some(Self {
             backend: client.tts_backend,
             voice,
-            language: client.stt_language.clone(),
+            language: client
+                .stt_language
+                .as_deref()
+                .or(language)
+                .unwrap_or("en")
+                .to_owned(),
             concurrency: settings.concurrency,
             max_bytes: client.max_audio_bytes.min(bytes_for_secs),
             max_ms: client.max_audio_secs * 1000,

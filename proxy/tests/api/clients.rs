@@ -88,3 +88,81 @@ async fn client_info_says_whether_the_server_speaks() {
     );
     assert_eq!(gpt["server_voice"], false, "but from the browser voice");
 }
+
+async fn info(app: &crate::helpers::TestApp, query: &str) -> serde_json::Value {
+    let resp = app
+        .http
+        .get(app.url(&format!("/api/clients/demo{query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+fn string<'a>(body: &'a serde_json::Value, key: &str) -> &'a str {
+    let i = protocol::STRING_KEYS
+        .iter()
+        .position(|k| *k == key)
+        .unwrap();
+    body["strings"][i].as_str().unwrap()
+}
+
+#[tokio::test]
+async fn the_interface_language_follows_data_lang_then_the_page_then_english() {
+    let app = spawn_app().await;
+    let body = info(&app, "?prefer=fr-CA,en").await;
+    assert_eq!(body["language"], "fr");
+    assert_eq!(string(&body, "open_chat"), "Ouvrir le chat");
+    assert_eq!(
+        body["strings"].as_array().unwrap().len(),
+        protocol::STRING_KEYS.len()
+    );
+    // The site's own title and greeting stay as configured.
+    assert_eq!(body["title"], "Ask us");
+    let body = info(&app, "?lang=ja&prefer=fr").await;
+    assert_eq!(body["language"], "ja");
+    assert_eq!(string(&body, "send"), "送信");
+    let body = info(&app, "?prefer=ko,xx").await;
+    assert_eq!(body["language"], "en");
+    assert!(body.get("strings").is_none(), "English is the widget's own");
+    let body = info(&app, "?lang=%ZZ&prefer").await;
+    assert_eq!(body["language"], "en");
+}
+
+#[tokio::test]
+async fn a_site_overrides_words_sets_its_language_and_adds_languages() {
+    let lines = "language = \"de\"\n\
+                 [clients.strings.de]\nopen_chat = \"Mit Anna sprechen\"\n\
+                 [clients.strings.sv]\nsend = \"Skicka\"\n";
+    let toml = format!(
+        "retry_budget_secs = 5\n{}",
+        crate::helpers::CLIENTS
+            .replace("title = \"Ask us\"\n", "")
+            .replace("stt_language = \"en-GB\"\n", "")
+            + lines
+    );
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options {
+        toml,
+        ..Default::default()
+    })
+    .await;
+    let body = info(&app, "?prefer=fr").await;
+    assert_eq!(
+        body["language"], "de",
+        "the site's language before the page's"
+    );
+    assert_eq!(string(&body, "open_chat"), "Mit Anna sprechen");
+    assert_eq!(string(&body, "close_chat"), "Chat schließen");
+    assert_eq!(body["title"], "Chatten Sie mit uns");
+    assert_eq!(body["stt_language"], "de-DE");
+    let body = info(&app, "?lang=sv-SE").await;
+    assert_eq!(body["language"], "sv");
+    assert_eq!(string(&body, "send"), "Skicka");
+    assert_eq!(
+        string(&body, "open_chat"),
+        "",
+        "missing words are the widget's English"
+    );
+    assert_eq!(body["stt_language"], "sv-SE");
+}

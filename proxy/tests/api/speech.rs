@@ -366,3 +366,33 @@ async fn markdown_and_code_are_not_read_aloud() {
         "{spoken:?}"
     );
 }
+
+#[tokio::test]
+async fn server_speech_is_in_the_widget_language_unless_the_site_set_one() {
+    let toml = format!(
+        "retry_budget_secs = 5\n[voice]\n\n{}tts_backend = \"tts\"\n",
+        crate::helpers::CLIENTS.replace("stt_language = \"en-GB\"\n", "")
+    );
+    let app = spawn_app_with(Options {
+        toml,
+        ..Options::default()
+    })
+    .await;
+    let req =
+        json!({ "client_id": "demo", "message": "[[reply: Bonjour à tous.]]", "language": "fr" });
+    body_json(app.chat(req).await).await;
+    body_json(app.chat(ask("[[reply: No language given.]]")).await).await;
+    let sent = app.upstream_bodies("/v1/tts");
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0]["language"], "fr");
+    assert_eq!(sent[1]["language"], "en");
+
+    // The site's stt_language wins over the widget's language.
+    let app = spawn_app_with(Options::voice("", "tts_backend = \"tts\"")).await;
+    let req = json!({ "client_id": "demo", "message": "[[reply: Bonjour.]]", "language": "fr" });
+    body_json(app.chat(req).await).await;
+    assert_eq!(app.upstream_bodies("/v1/tts")[0]["language"], "en-GB");
+
+    let req = json!({ "client_id": "demo", "message": "Hi", "language": "fr;x" });
+    assert_eq!(app.chat(req).await.status(), 422);
+}

@@ -28,6 +28,9 @@ pub struct Turn<'a> {
     pub session_token: Option<&'a str>,
     /// Ask for speech in pieces (only proxies that offer it accept the field).
     pub audio_pieces: bool,
+    /// The interface language, for the server's speech; only sent to proxies that chose it
+    /// (`ClientInfo.language`), as older ones refuse the field.
+    pub language: Option<&'a str>,
 }
 
 /// The reply completed.
@@ -71,6 +74,9 @@ pub fn request_body(turn: &Turn<'_>) -> String {
     }
     if let Some(voice) = turn.voice {
         set("voice", voice);
+    }
+    if let Some(lang) = turn.language {
+        set("language", lang);
     }
     if !turn.images.is_empty() {
         let list: js_sys::Array = turn

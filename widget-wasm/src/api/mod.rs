@@ -42,6 +42,9 @@ pub struct ClientInfo {
     pub session_token: Option<String>,
     /// The proxy can send speech in pieces (ask with `audio_pieces` on each turn).
     pub audio_pieces: bool,
+    /// The interface language the proxy chose, and its words (see [`crate::i18n`]).
+    pub language: Option<String>,
+    pub strings: Vec<String>,
 }
 
 impl ClientInfo {
@@ -61,32 +64,49 @@ impl ClientInfo {
             max_image_bytes: js::count(info, "max_image_bytes"),
             session_token: js::string(info, "session_token"),
             audio_pieces: js::boolean(info, "audio_pieces").unwrap_or(false),
+            language: js::string(info, "language").filter(|l| !l.is_empty()),
+            strings: js::strings(info, "strings"),
         }
     }
 }
 
-/// `GET /api/clients/{id}`, presenting the session token a reload kept (so the session and its
-/// conversation carry on); on failure, a sentence for the visitor.
+/// Why `GET /api/clients/{id}` failed: the words for it are the caller's (its language).
+pub enum InfoError {
+    /// The proxy's own message.
+    Said(String),
+    Unreachable,
+    Status(u16),
+    Malformed,
+}
+
+/// `GET /api/clients/{id}?lang=…&prefer=…`, presenting the session token a reload kept (so the
+/// session and its conversation carry on). `lang`: `data-lang`; `prefer`: the page's and the
+/// browser's languages, comma-separated (the proxy picks the interface language from them).
 pub async fn client_info(
     proxy_url: &str,
     client_id: &str,
     kept_token: Option<&str>,
-) -> Result<ClientInfo, String> {
+    lang: &str,
+    prefer: &str,
+) -> Result<ClientInfo, InfoError> {
     let headers: Vec<(&str, &str)> = kept_token
         .map(|t| ("x-widget-session", t))
         .into_iter()
         .collect();
-    match http::get_json(&info_url(proxy_url, client_id), &headers).await {
+    let url = info_url(proxy_url, client_id)
+        + "?lang="
+        + &String::from(js_sys::encode_uri_component(lang))
+        + "&prefer="
+        + &String::from(js_sys::encode_uri_component(prefer));
+    match http::get_json(&url, &headers).await {
         Ok(info) => Ok(ClientInfo::from_js(&info)),
         Err(e) => Err(match e {
-            FetchError::Network => "The chat service cannot be reached right now.".to_owned(),
+            FetchError::Network => InfoError::Unreachable,
             FetchError::Status {
                 message: Some(m), ..
-            } => m,
-            FetchError::Status { status, .. } => {
-                format!("The chat service answered with error {status}.")
-            }
-            FetchError::Malformed => "The chat service sent an unexpected answer.".to_owned(),
+            } => InfoError::Said(m),
+            FetchError::Status { status, .. } => InfoError::Status(status),
+            FetchError::Malformed => InfoError::Malformed,
         }),
     }
 }

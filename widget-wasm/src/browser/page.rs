@@ -1,5 +1,6 @@
 //! Page-level events the conversation store follows: `storage` (another tab of the same site
-//! changed the stored conversation) and `pagehide` (the page is being left or reloaded).
+//! changed the stored conversation) and `pagehide` (the page is being left or reloaded); and
+//! the browser's languages.
 
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
@@ -24,4 +25,11 @@ pub fn on_storage(key: String, f: impl Fn(Option<String>) + 'static) -> Option<L
 pub fn on_pagehide(f: impl Fn() + 'static) -> Option<Listener> {
     let window = web_sys::window()?;
     Some(Listener::new(&window, "pagehide", move |_| f()))
+}
+
+/// The browser's languages, best first (`navigator.languages`).
+pub fn languages() -> Vec<String> {
+    let navigator =
+        web_sys::window().map_or(JsValue::UNDEFINED, |w| super::js::value(&w, "navigator"));
+    super::js::strings(&navigator, "languages")
 }

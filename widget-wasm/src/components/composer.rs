@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::thumbnails;
 use crate::browser::image::{ACCEPTED, files_of};
-use crate::state::wording::{ATTACH_IMAGE, ATTACHED_IMAGES, PREPARING_IMAGE};
+use crate::i18n::T;
 use crate::state::{MAX_CHARS, thousands};
 use crate::state::{Mic, UiState};
 
@@ -24,7 +24,9 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
     Effect::new(move |_| {
         chat.attachments.with(|list| {
             if let Some(ul) = attached.get() {
-                thumbnails::attachments(&ul, list);
+                chat.lang.track();
+                chat.text
+                    .with_value(|t| thumbnails::attachments(&ul, list, t));
             }
         });
     });
@@ -39,15 +41,15 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
         (n * 10 > MAX_CHARS * 9).then(|| format!("{} / {}", thousands(n), thousands(MAX_CHARS)))
     };
     view! {
-        <form class="gw-composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+        <form class="gw-composer" part="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
             {move || chat.queued.get().map(|q| view! {
-                <p class="gw-queued" role="status">"Will send after this reply: " {q}</p>
+                <p class="gw-queued" role="status">{chat.t(T::Queued)} {q}</p>
             })}
             // Drawn by `thumbnails`; a click on a remove button is read here, and the keyboard
             // goes back to the attach button.
             <ul
                 class="gw-attachments"
-                aria-label=ATTACHED_IMAGES
+                aria-label=chat.tr(T::Attached)
                 node_ref=attached
                 on:click=move |ev| if let Some(id) = thumbnails::removed(&ev) {
                     chat.remove_attachment(id);
@@ -78,8 +80,9 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                 <button
                     type="button"
                     class="gw-icon gw-attach"
-                    aria-label=ATTACH_IMAGE
-                    title=ATTACH_IMAGE
+                    part="button"
+                    aria-label=chat.tr(T::Attach)
+                    title=chat.tr(T::Attach)
                     node_ref=attach_button
                     on:click=move |_| if let Some(i) = file_input.get_untracked() { i.click() }
                 >
@@ -90,10 +93,11 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             })}
             <textarea
                 class="gw-input"
+                part="input"
                 rows="1"
-                aria-label="Message"
+                aria-label=chat.tr(T::Message)
                 aria-describedby=move || count().map(|_| "gw-count")
-                placeholder=move || if listening() { "Listening…" } else { "Type a message…" }
+                placeholder=move || chat.t(if listening() { T::Listening } else { T::Placeholder })
                 node_ref=input
                 prop:value=move || chat.draft.get()
                 on:input=move |ev| {
@@ -113,10 +117,11 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             <button
                 type="button"
                 class="gw-icon gw-talk"
-                aria-label="Conversation mode"
+                part="button"
+                aria-label=chat.tr(T::ConversationMode)
                 aria-pressed=move || ui.conversation.get().to_string()
                 aria-disabled=move || why().is_some().to_string()
-                title=move || why().unwrap_or("Hands-free: the microphone reopens after each reply")
+                title=move || chat.t(why().unwrap_or(T::ConversationHint))
                 on:click=move |_| if why().is_none() { ui.toggle_conversation() }
             >
                 <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
@@ -126,12 +131,13 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             <button
                 type="button"
                 class="gw-icon gw-mic"
+                part="button"
                 class:gw-listening=listening
-                aria-label=move || if listening() { "Stop listening" } else { "Voice input" }
+                aria-label=move || chat.t(if listening() { T::StopListening } else { T::VoiceInput })
                 aria-pressed=move || listening().to_string()
                 aria-disabled=move || why().is_some().to_string()
                 aria-describedby=move || why().map(|_| "gw-mic-why")
-                title=move || why().unwrap_or("Speak your message")
+                title=move || chat.t(why().unwrap_or(T::Speak))
                 on:click=move |_| ui.toggle_mic()
             >
                 <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
@@ -142,10 +148,11 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
             <button
                 type="button"
                 class="gw-icon gw-send"
+                part="button send"
                 class:gw-stop=move || chat.busy.get()
                 // Looks disabled with nothing to send; still focusable and named "Send".
                 class:gw-empty=move || !chat.busy.get() && nothing_to_send()
-                aria-label=move || if chat.busy.get() { "Stop generating" } else { "Send" }
+                aria-label=move || chat.t(if chat.busy.get() { T::Stop } else { T::Send })
                 on:click=move |_| if chat.busy.get_untracked() { chat.stop() } else { send() }
             >
                 <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
@@ -153,10 +160,10 @@ pub fn Composer(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                 </svg>
             </button>
             {move || count().map(|c| view! { <p class="gw-count" id="gw-count">{c}</p> })}
-            {move || why().map(|w| view! { <p class="gw-hint" id="gw-mic-why" role="status">{w}</p> })}
-            {move || chat.attachments.with(|l| l.iter().any(|a| a.data_url.is_empty())).then(|| view! { <p class="gw-hint" role="status">{PREPARING_IMAGE}</p> })}
+            {move || why().map(|w| view! { <p class="gw-hint" id="gw-mic-why" role="status">{chat.t(w)}</p> })}
+            {move || chat.attachments.with(|l| l.iter().any(|a| a.data_url.is_empty())).then(|| view! { <p class="gw-hint" role="status">{chat.t(T::Preparing)}</p> })}
             {move || chat.attach_note.get().map(|n| view! { <p class="gw-hint gw-attach-note" role="alert">{n}</p> })}
-            <p class="gw-fine">"AI assistant · answers may be wrong"</p>
+            <p class="gw-fine">{chat.tr(T::FinePrint)}</p>
         </form>
     }
 }

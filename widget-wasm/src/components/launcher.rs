@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::T;
 use crate::state::UiState;
 
 #[component]
@@ -10,9 +11,10 @@ pub fn Launcher(node_ref: NodeRef<leptos::html::Button>) -> impl IntoView {
     view! {
         <button
             class="gw-launcher"
+            part="launcher"
             type="button"
             node_ref=node_ref
-            aria-label=move || if ui.open.get() { "Close chat" } else { "Open chat" }
+            aria-label=move || ui.chat.t(if ui.open.get() { T::CloseChat } else { T::OpenChat })
             aria-expanded=move || ui.open.get().to_string()
             on:click=move |_| ui.set_open(!ui.open.get_untracked())
         >

@@ -9,17 +9,32 @@ use leptos::prelude::set_timeout;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
+use crate::i18n::{EN, T, word};
 use crate::markdown::Block;
 use crate::markdown::render::{Sink, block, heading_base, unchanged};
 
 /// Builds elements under `stack[0]`.
-struct Dom {
+struct Dom<'a> {
     doc: Document,
     stack: Vec<Element>,
+    /// The interface's words: the renderer stays language-free (it is checked against
+    /// markdown-it in English), so its two labels are translated here.
+    words: &'a [String],
+}
+
+impl Dom<'_> {
+    fn translated<'t>(&'t self, text: &'t str) -> &'t str {
+        for key in [T::CopyCode, T::ScrollTable] {
+            if text == EN[key as usize] {
+                return word(self.words, key);
+            }
+        }
+        text
+    }
 }
 
 // Not inlined: the renderer calls these from dozens of places, and the widget's size counts.
-impl Sink for Dom {
+impl Sink for Dom<'_> {
     #[inline(never)]
     fn open(&mut self, tag: &'static str) {
         if let (Ok(e), Some(parent)) = (self.doc.create_element(tag), self.stack.last()) {
@@ -31,14 +46,14 @@ impl Sink for Dom {
     #[inline(never)]
     fn attr(&mut self, name: &'static str, value: &str) {
         if let Some(e) = self.stack.last() {
-            let _ = e.set_attribute(name, value);
+            let _ = e.set_attribute(name, self.translated(value));
         }
     }
 
     #[inline(never)]
     fn text(&mut self, text: &str) {
         if let Some(e) = self.stack.last() {
-            let _ = e.append_child(&self.doc.create_text_node(text));
+            let _ = e.append_child(&self.doc.create_text_node(self.translated(text)));
         }
     }
 
@@ -52,12 +67,18 @@ impl Sink for Dom {
 
 /// What one message element shows, so the next text only rebuilds what changed.
 #[derive(Default)]
-pub struct Shown(Vec<Block>);
+pub struct Shown(Vec<Block>, Vec<String>);
 
 impl Shown {
     /// Makes `target` show `blocks`: the blocks equal to those already shown stay as they are
     /// (each is one child element), the rest are replaced.
     pub fn update(&mut self, target: &Element, blocks: Vec<Block>) {
+        self.update_in(target, blocks, &[]);
+    }
+
+    /// [`Shown::update`] with the interface's words (`ClientInfo.strings`) for its labels.
+    pub fn update_in(&mut self, target: &Element, blocks: Vec<Block>, words: &[String]) {
+        words.clone_into(&mut self.1);
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
@@ -74,6 +95,7 @@ impl Shown {
         let mut dom = Dom {
             doc,
             stack: vec![target.clone()],
+            words: &self.1,
         };
         for b in &blocks[keep..] {
             block(&mut dom, b, base);
@@ -89,7 +111,7 @@ pub fn render_into(target: &Element, blocks: &[Block]) {
 }
 
 /// A click in a reply: a code block's "Copy code" button copies its code and says so.
-pub fn on_click(ev: web_sys::MouseEvent) {
+pub fn on_click(ev: web_sys::MouseEvent, chat: crate::state::Chat) {
     let Some(button) = ev
         .target()
         .and_then(|t| t.dyn_into::<Element>().ok())
@@ -106,9 +128,13 @@ pub fn on_click(ev: web_sys::MouseEvent) {
         .unwrap_or_default();
     leptos::task::spawn_local(async move {
         let copied = crate::browser::clipboard::write_text(&code).await;
-        button.set_text_content(Some(if copied { "Copied" } else { "Copy failed" }));
+        button.set_text_content(Some(&chat.t(if copied {
+            T::Copied
+        } else {
+            T::CopyFailed
+        })));
         set_timeout(
-            move || button.set_text_content(Some("Copy code")),
+            move || button.set_text_content(Some(&chat.t(T::CopyCode))),
             Duration::from_secs(2),
         );
     });

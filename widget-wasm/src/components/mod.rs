@@ -21,9 +21,9 @@ pub use transcript::Transcript;
 pub fn App() -> impl IntoView {
     let ui = expect_context::<UiState>();
     let launcher_ref = NodeRef::<leptos::html::Button>::new();
-    let (left, offset_x, offset_y) = ui
+    let (offset_x, offset_y) = ui
         .settings
-        .with_value(|s| (s.position_left, s.offset_x.clone(), s.offset_y.clone()));
+        .with_value(|s| (s.offset_x.clone(), s.offset_y.clone()));
     // The widget covers the visual viewport (what is on screen), not the layout viewport that
     // `position: fixed` alone would use: see browser::viewport.
     let vv = RwSignal::new(None::<Rect>);
@@ -35,10 +35,14 @@ pub fn App() -> impl IntoView {
     let px = |v: f64| format!("{}px", viewport::css_number(v));
     view! {
         <div
-            class=if left { "gw-app gw-left" } else { "gw-app gw-right" }
+            class="gw-app"
+            class:gw-left=move || ui.launcher_left()
             class:gw-open=move || ui.open.get()
-            style:--gw-accent=move || ui.accent.get()
-            style:--gw-on-accent=move || crate::settings::text_on(&ui.accent.get())
+            // The whole shadow tree in the interface language and its direction.
+            dir=ui.dir()
+            lang=move || Some(ui.chat.lang.get()).filter(|l| !l.is_empty())
+            style:--gw-cfg-accent=move || ui.accent.get()
+            style:--gw-cfg-on-accent=move || crate::settings::text_on(&ui.accent.get())
             style:--grokwidget-offset-x=offset_x.unwrap_or_default()
             style:--grokwidget-offset-y=offset_y.unwrap_or_default()
             // Zoomed in, the widget keeps its size on screen: scaled by 1 / zoom.

@@ -6,8 +6,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::transcript::focus;
 use super::{Composer, Transcript};
 use crate::browser::image::files_of;
+use crate::i18n::T;
 use crate::state::UiState;
-use crate::state::wording::DROP_IMAGE;
 
 #[component]
 pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
@@ -73,7 +73,9 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
     view! {
         <section
             class="gw-panel"
+            part="panel"
             role="dialog"
+            dir=ui.dir()
             node_ref=panel
             aria-label=move || ui.title.get()
             aria-modal=move || ui.narrow.get().then_some("true")
@@ -120,21 +122,22 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
                 }
             }
         >
-            <header class="gw-header">
-                <h2 class="gw-title">{move || ui.title.get()}</h2>
+            <header class="gw-header" part="header">
+                <h2 class="gw-title" part="title">{move || ui.title.get()}</h2>
                 {move || ui.demo_mode.get().then(|| view! {
-                    <span class="gw-badge" title="Answers come from the offline fake x.ai, not Grok">"Demo"</span>
+                    <span class="gw-badge" title=chat.tr(T::DemoNote)>{chat.tr(T::Demo)}</span>
                 })}
-                <button class="gw-icon" type="button" aria-label="New conversation" title="New conversation" on:click=move |_| new_conversation()>
+                <button class="gw-icon" part="button" type="button" aria-label=chat.tr(T::NewConversation) title=chat.tr(T::NewConversation) on:click=move |_| new_conversation()>
                     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z" />
                     </svg>
                 </button>
                 <button
                     class="gw-icon"
+                    part="button"
                     type="button"
-                    aria-label=move || if chat.muted.get() { "Unmute replies" } else { "Mute replies" }
-                    title=move || if chat.muted.get() { "Unmute replies" } else { "Mute replies" }
+                    aria-label=move || chat.t(if chat.muted.get() { T::Unmute } else { T::Mute })
+                    title=move || chat.t(if chat.muted.get() { T::Unmute } else { T::Mute })
                     on:click=move |_| chat.muted.update(|m| *m = !*m)
                 >
                     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
@@ -146,7 +149,7 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
                         } />
                     </svg>
                 </button>
-                <button class="gw-icon" type="button" aria-label="Close chat" title="Close chat" on:click=move |_| close()>
+                <button class="gw-icon" part="button" type="button" aria-label=chat.tr(T::CloseChat) title=chat.tr(T::CloseChat) on:click=move |_| close()>
                     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4L12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z" />
                     </svg>
@@ -154,15 +157,15 @@ pub fn Panel(launcher: NodeRef<leptos::html::Button>) -> impl IntoView {
             </header>
             <Transcript input=input />
             {move || chat.voice.needs_tap.get().then(|| view! {
-                <button type="button" class="gw-tap" on:click=move |_| { chat.voice.tap(); focus(input); }>
+                <button type="button" class="gw-tap" part="button" on:click=move |_| { chat.voice.tap(); focus(input); }>
                     <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M4 9v6h4l5 5V4L8 9H4zm12.5 3a4.5 4.5 0 0 0-2.5-4v8a4.5 4.5 0 0 0 2.5-4z" />
                     </svg>
-                    "Tap to enable sound"
+                    {chat.tr(T::TapForSound)}
                 </button>
             })}
             <Composer input=input />
-            {move || dragging.get().then(|| view! { <div class="gw-drop" aria-hidden="true">{DROP_IMAGE}</div> })}
+            {move || dragging.get().then(|| view! { <div class="gw-drop" aria-hidden="true">{chat.tr(T::DropImage)}</div> })}
         </section>
     }
 }

@@ -5,8 +5,9 @@
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
+use crate::i18n::{T, word};
 use crate::state::Attachment;
-use crate::state::wording::{IMAGE_NOT_KEPT, SENT_IMAGE, attached_image, remove_image};
+use crate::state::wording::{attached_image, remove_image};
 
 /// The remove button's cross (a constant: no visitor data in it).
 const CROSS: &str = r#"<svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" focusable="false"><path fill="currentColor" d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4L12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z"/></svg>"#;
@@ -26,7 +27,7 @@ fn child(doc: &Document, parent: &Element, tag: &str, class: &str) -> Option<Ele
 
 /// The composer's attached images, each with a remove button carrying the image's id
 /// (`data-id`, read back by [`removed`]). One still being prepared shows an empty tile.
-pub fn attachments(list: &Element, items: &[Attachment]) {
+pub fn attachments(list: &Element, items: &[Attachment], text: &[String]) {
     list.set_text_content(None);
     let Some(doc) = doc() else { return };
     let n = items.len();
@@ -36,10 +37,10 @@ pub fn attachments(list: &Element, items: &[Attachment]) {
         };
         if let Some(img) = child(&doc, &li, "img", "") {
             let _ = img.set_attribute("src", &a.thumb);
-            let _ = img.set_attribute("alt", &attached_image(i + 1, n));
+            let _ = img.set_attribute("alt", &attached_image(text, i + 1, n));
         }
         if let Some(b) = child(&doc, &li, "button", "gw-remove") {
-            let label = remove_image(i + 1);
+            let label = remove_image(text, i + 1);
             let _ = b.set_attribute("type", "button");
             let _ = b.set_attribute("aria-label", &label);
             let _ = b.set_attribute("title", &label);
@@ -57,19 +58,19 @@ pub fn removed(ev: &web_sys::Event) -> Option<u64> {
 }
 
 /// A sent message's thumbnails (`""`: the placeholder of one not kept).
-pub fn sent(target: &Element, thumbs: &[String]) {
+pub fn sent(target: &Element, thumbs: &[String], text: &[String]) {
     target.set_text_content(None);
     let Some(doc) = doc() else { return };
     for t in thumbs {
         if t.is_empty() {
             if let Some(s) = child(&doc, target, "span", "gw-img gw-img-none") {
                 let _ = s.set_attribute("role", "img");
-                let _ = s.set_attribute("aria-label", IMAGE_NOT_KEPT);
+                let _ = s.set_attribute("aria-label", word(text, T::ImageNotKept));
                 s.set_inner_html(PICTURE);
             }
         } else if let Some(img) = child(&doc, target, "img", "gw-img") {
             let _ = img.set_attribute("src", t);
-            let _ = img.set_attribute("alt", SENT_IMAGE);
+            let _ = img.set_attribute("alt", word(text, T::SentImage));
         }
     }
 }

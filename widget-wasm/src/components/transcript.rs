@@ -4,6 +4,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 
+use crate::i18n::T;
 use crate::state::UiState;
 use crate::state::{Message, Role, Status};
 
@@ -38,16 +39,16 @@ pub fn Transcript(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
         stick.set_value(log.scroll_height() - log.scroll_top() - log.client_height() < 40);
     };
     view! {
-        <div class="gw-log" role="log" aria-live="polite" aria-busy=move || chat.busy.get().to_string() node_ref=log on:scroll=on_scroll>
-            <div class="gw-msg gw-assistant"><p>{move || ui.greeting.get()}</p></div>
+        <div class="gw-log" part="messages" role="log" aria-live="polite" aria-busy=move || chat.busy.get().to_string() node_ref=log on:scroll=on_scroll>
+            <div class="gw-msg gw-assistant" dir="auto"><p>{move || ui.greeting.get()}</p></div>
             <For each=move || chat.messages.get() key=|m| m.id let:m>
                 <MessageView m=m />
             </For>
             {move || ui.notice.get().map(|n| view! { <p class="gw-notice" role="status">{n}</p> })}
             {move || chat.undo.with(Option::is_some).then(|| view! {
                 <p class="gw-notice gw-undo" role="status">
-                    "Conversation cleared."
-                    <button type="button" class="gw-retry" on:click=move |_| { chat.undo(); focus(input); }>"Undo"</button>
+                    {chat.tr(T::Cleared)}
+                    <button type="button" class="gw-retry" part="button" on:click=move |_| { chat.undo(); focus(input); }>{chat.tr(T::Undo)}</button>
                 </p>
             })}
             {move || chat.problem.get().map(|p| {
@@ -56,7 +57,7 @@ pub fn Transcript(input: NodeRef<leptos::html::Textarea>) -> impl IntoView {
                     <div class="gw-problem" role="alert">
                         <p>{p.message}</p>
                         {retry.then(|| view! {
-                            <button type="button" class="gw-retry" on:click=move |_| { chat.retry(); focus(input); }>"Retry"</button>
+                            <button type="button" class="gw-retry" part="button" on:click=move |_| { chat.retry(); focus(input); }>{chat.tr(T::Retry)}</button>
                         })}
                     </div>
                 }
@@ -74,6 +75,7 @@ pub fn focus(input: NodeRef<leptos::html::Textarea>) {
 
 #[component]
 fn MessageView(m: Message) -> impl IntoView {
+    let chat = expect_context::<UiState>().chat;
     let body = NodeRef::<leptos::html::Div>::new();
     if m.role == Role::Assistant {
         let shown = StoredValue::new(super::markdown::Shown::default());
@@ -88,7 +90,8 @@ fn MessageView(m: Message) -> impl IntoView {
                 }
             });
             if let Some(el) = body.get() {
-                shown.update_value(|s| s.update(&el, blocks));
+                chat.text
+                    .with_value(|t| shown.update_value(|s| s.update_in(&el, blocks, t)));
             }
         });
     }
@@ -99,17 +102,17 @@ fn MessageView(m: Message) -> impl IntoView {
     // One closure, no type-erased views: each note is a fixed text.
     let note = move || {
         let text = match (m.role, m.status.get()) {
-            (Role::Assistant, Status::Stopped) => "Stopped",
-            (Role::Assistant, Status::Failed) => "Incomplete reply",
-            (Role::Assistant, Status::Interrupted) => "Interrupted",
-            (Role::User, Status::Failed) => "Not sent",
+            (Role::Assistant, Status::Stopped) => T::Stopped,
+            (Role::Assistant, Status::Failed) => T::Incomplete,
+            (Role::Assistant, Status::Interrupted) => T::Interrupted,
+            (Role::User, Status::Failed) => T::NotSent,
             _ => return None,
         };
-        Some(view! { <p class="gw-note">{text}</p> })
+        Some(view! { <p class="gw-note">{chat.t(text)}</p> })
     };
     let typing = move || {
         (m.role == Role::Assistant && m.status.get() == Status::Streaming && m.text.with(String::is_empty)).then(|| view! {
-            <span class="gw-typing" role="status"><span></span><span></span><span></span><span class="gw-sr">"Writing a reply…"</span></span>
+            <span class="gw-typing" role="status"><span></span><span></span><span></span><span class="gw-sr">{chat.t(T::Writing)}</span></span>
         })
     };
     let status = move || match m.status.get() {
@@ -125,17 +128,21 @@ fn MessageView(m: Message) -> impl IntoView {
         let div = NodeRef::<leptos::html::Div>::new();
         Effect::new(move |_| {
             if let Some(el) = div.get() {
-                super::thumbnails::sent(&el, &thumbs);
+                chat.lang.track();
+                chat.text
+                    .with_value(|t| super::thumbnails::sent(&el, &thumbs, t));
             }
         });
         view! { <div class="gw-images" node_ref=div></div> }
     });
     view! {
-        <div class=class data-status=status>
+        // `dir="auto"`: each message takes the direction of its own first strong letter, so
+        // a Hebrew question in an English widget (or English in an Arabic one) reads right.
+        <div class=class dir="auto" data-status=status>
             {images}
             {match m.role {
                 Role::User => Either::Left(view! { <p class="gw-text">{move || m.text.get()}</p> }),
-                Role::Assistant => Either::Right(view! { <div class="gw-md" node_ref=body on:click=super::markdown::on_click></div> }),
+                Role::Assistant => Either::Right(view! { <div class="gw-md" node_ref=body on:click=move |ev| super::markdown::on_click(ev, chat)></div> }),
             }}
             {typing}
             {note}

@@ -11,6 +11,8 @@ pub fn synthesis_blocked(error: &str) -> bool {
 pub struct TtsOptions {
     /// Preferred voice language, matched against `SpeechSynthesisVoice.lang`.
     pub lang: String,
+    /// `lang` is the tag's `data-tts-lang`: it stays when the interface language arrives.
+    pub lang_fixed: bool,
     /// Rate, pitch and volume in hundredths (95 = 0.95): integers keep the float printer and
     /// parser out of the bundle.
     pub rate: u16,
@@ -22,6 +24,7 @@ impl Default for TtsOptions {
     fn default() -> Self {
         Self {
             lang: "en-GB".into(),
+            lang_fixed: false,
             rate: 95,
             pitch: 100,
             volume: 100,
@@ -39,15 +42,25 @@ impl TtsOptions {
                 .and_then(|v| parse_decimal(v.trim()))
                 .map_or(default, |v| v.clamp(lo, hi))
         };
+        let lang = get("ttsLang")
+            .filter(|l| l.len() <= 35 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
         Self {
-            lang: get("ttsLang")
-                .filter(|l| {
-                    l.len() <= 35 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                })
-                .unwrap_or(d.lang),
+            lang_fixed: lang.is_some(),
+            lang: lang.unwrap_or(d.lang),
             rate: num("ttsRate", d.rate, 10, 1000),
             pitch: num("ttsPitch", d.pitch, 0, 200),
             volume: num("ttsVolume", d.volume, 0, 100),
+        }
+    }
+}
+
+impl TtsOptions {
+    /// The interface language's speech tag (`fr-FR`) becomes the preferred voice language,
+    /// unless `data-tts-lang` chose one; English keeps the en-GB preference.
+    pub fn follow(&mut self, tag: &str) {
+        let english = tag.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("en"));
+        if !self.lang_fixed && !english {
+            tag.clone_into(&mut self.lang);
         }
     }
 }
@@ -106,6 +119,18 @@ pub fn pick_voice(voices: &[(String, String)], lang: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_browser_voice_follows_the_interface_language_unless_the_tag_set_one() {
+        let mut o = TtsOptions::default();
+        o.follow("en-US");
+        assert_eq!(o.lang, "en-GB", "English keeps the en-GB preference");
+        o.follow("fr-FR");
+        assert_eq!(o.lang, "fr-FR");
+        let mut o = TtsOptions::from_fields(|k| (k == "ttsLang").then(|| "de-DE".to_owned()));
+        o.follow("fr-FR");
+        assert_eq!(o.lang, "de-DE");
+    }
 
     #[test]
     fn british_voices_are_preferred() {

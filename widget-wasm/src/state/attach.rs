@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::Chat;
 use super::wording;
 use crate::browser::image::{self, PrepareError};
+use crate::i18n::T;
 
 /// One image in the composer (or of a message being sent).
 #[derive(Debug, Clone, PartialEq)]
@@ -30,12 +31,14 @@ impl Chat {
         self.attach_note.set(None);
         for file in files {
             if self.attachments.with_untracked(Vec::len) >= max_images {
-                self.attach_note
-                    .set(Some(wording::too_many_images(max_images)));
+                let note = self
+                    .text
+                    .with_value(|t| wording::too_many_images(t, max_images));
+                self.attach_note.set(Some(note));
                 break;
             }
             if !image::accepted(&file) {
-                self.attach_note.set(Some(wording::NOT_AN_IMAGE.into()));
+                self.attach_note.set(Some(self.t(T::NotAnImage)));
                 continue;
             }
             // Holds its place (and counts) while it is prepared.
@@ -60,14 +63,11 @@ impl Chat {
                     Err(_) => list.retain(|a| a.id != id),
                 });
                 if let Err(e) = result {
-                    chat.attach_note.set(Some(
-                        match e {
-                            PrepareError::NotAnImage => wording::NOT_AN_IMAGE,
-                            PrepareError::Unreadable => wording::UNREADABLE_IMAGE,
-                            PrepareError::TooLarge => wording::IMAGE_TOO_LARGE,
-                        }
-                        .into(),
-                    ));
+                    chat.attach_note.set(Some(chat.t(match e {
+                        PrepareError::NotAnImage => T::NotAnImage,
+                        PrepareError::Unreadable => T::Unreadable,
+                        PrepareError::TooLarge => T::TooLarge,
+                    })));
                 }
             });
         }

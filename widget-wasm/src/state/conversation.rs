@@ -12,9 +12,7 @@ use leptos::prelude::*;
 use super::{Mic, UiState, persist};
 use crate::browser::log;
 use crate::browser::speech_recognition::Heard;
-
-const SILENT: &str =
-    "Conversation mode is off: nothing was heard. Press the microphone to talk again.";
+use crate::i18n::T;
 
 /// Conversation mode's own bookkeeping.
 #[derive(Default)]
@@ -55,14 +53,14 @@ impl UiState {
 
     /// Conversation mode off (Escape, typing, the panel closing, silence): listening stops
     /// without sending what was heard.
-    pub fn end_conversation(&self, note: Option<&str>) {
+    pub fn end_conversation(&self, note: Option<T>) {
         if self.conversation_off(note) {
             self.cancel_listening();
         }
     }
 
     /// Turns the mode off; false when it was off already.
-    fn conversation_off(&self, note: Option<&str>) -> bool {
+    fn conversation_off(&self, note: Option<T>) -> bool {
         if !self.conversation.get_untracked() {
             return false;
         }
@@ -72,7 +70,7 @@ impl UiState {
             t.clear_timer();
         });
         if let Some(n) = note {
-            self.notice.set(Some(n.into()));
+            self.notice.set(Some(self.chat.t(n)));
         }
         log::info("[widget] conversation mode off");
         true
@@ -118,7 +116,7 @@ impl UiState {
             move || {
                 let silent = ui.talk.with_value(|t| !t.heard);
                 if silent && ui.mic.get_untracked() == Mic::Listening {
-                    ui.end_conversation(Some(SILENT));
+                    ui.end_conversation(Some(T::ConversationOff));
                 }
             },
             Duration::from_secs(secs.into()),
@@ -147,11 +145,11 @@ impl UiState {
                 t.clear_timer();
             }),
             Heard::Error(e) => {
-                self.conversation_off((e == "no-speech").then_some(SILENT));
+                self.conversation_off((e == "no-speech").then_some(T::ConversationOff));
             }
             Heard::End => {
                 if !self.talk.with_value(|t| t.sent) {
-                    self.conversation_off(Some(SILENT));
+                    self.conversation_off(Some(T::ConversationOff));
                 }
             }
         }

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use web_sys::AbortController;
 
 use crate::browser::log;
+use crate::i18n::{T, word};
 use crate::speech::TtsOptions;
 pub use attach::Attachment;
 pub use turn::dispatch_error;
@@ -92,6 +93,10 @@ pub struct Chat {
     pub session_token: StoredValue<Option<String>>,
     /// `ClientInfo.stt_language`.
     pub stt_language: StoredValue<Option<String>>,
+    /// The interface language (`ClientInfo.language`; `""` until the proxy said) and its
+    /// words (`ClientInfo.strings`). Every text reads `lang`, so setting it redraws them.
+    pub lang: RwSignal<String>,
+    pub text: StoredValue<Vec<String>>,
     /// The site takes images (`ClientInfo.images`), how many to a message and how large.
     /// (Signal and value types the widget already has: each new one costs bundle size.)
     pub images_allowed: RwSignal<bool>,
@@ -155,6 +160,8 @@ impl Chat {
             chosen_voice: RwSignal::new(None),
             session_token: StoredValue::new(None),
             stt_language: StoredValue::new(None),
+            lang: RwSignal::new(String::new()),
+            text: StoredValue::new(Vec::new()),
             images_allowed: RwSignal::new(false),
             max_images: StoredValue::new(0),
             max_image_bytes: StoredValue::new(0),
@@ -186,11 +193,29 @@ impl Chat {
         {
             chat.problem.set(Some(Problem {
                 code: "interrupted".into(),
-                message: "The page was left while this reply was arriving. You can retry.".into(),
+                message: chat.t(T::LeftPage),
                 retry: Some(question.text.get_untracked()),
             }));
         }
         chat
+    }
+
+    /// The interface's word for `key` in the chosen language (reactive: redrawn when the
+    /// language arrives).
+    pub fn t(&self, key: T) -> String {
+        self.lang.track();
+        self.text.with_value(|list| word(list, key).to_owned())
+    }
+
+    /// [`Chat::t`] as a reactive text for a view. One closure type for every key (the key is
+    /// data), so the views' attribute and text code is generated once, not once per label.
+    pub fn tr(self, key: T) -> impl Fn() -> String + Copy + 'static {
+        move || self.t(key)
+    }
+
+    /// [`Chat::t`] with `{name}` replaced by `value`.
+    pub fn fill(&self, key: T, name: &str, value: &str) -> String {
+        self.t(key).replace(name, value)
     }
 
     /// The visitor's message just before message `id`.
@@ -297,11 +322,9 @@ impl Chat {
         if chars > MAX_CHARS {
             self.problem.set(Some(Problem {
                 code: "too_long".into(),
-                message: format!(
-                    "This message is too long to send: {} characters, the limit is {}. Please shorten it.",
-                    thousands(chars),
-                    thousands(MAX_CHARS)
-                ),
+                message: self
+                    .fill(T::TooLong, "{n}", &thousands(chars))
+                    .replace("{max}", &thousands(MAX_CHARS)),
                 retry: None,
             }));
             return;

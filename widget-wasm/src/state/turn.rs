@@ -31,6 +31,7 @@ impl Chat {
             let chosen = chat.chosen_voice.get_untracked();
             let session = chat.session_token.get_value();
             let images = chat.images_of(user.id);
+            let language = chat.lang.get_untracked();
             let turn = Turn {
                 client_id: &client_id,
                 message: &text,
@@ -39,6 +40,7 @@ impl Chat {
                 voice: chosen.as_deref(),
                 session_token: session.as_deref(),
                 audio_pieces: chat.audio_pieces.get_value(),
+                language: Some(language.as_str()).filter(|l| !l.is_empty()),
             };
             let result = chat::stream(&proxy_url, &turn, &signal, |ev| match ev {
                 chat::Event::Delta(d) => {
@@ -158,7 +160,9 @@ impl Chat {
                         chat.push(None, Role::User, text.clone(), Status::Failed);
                     }
                 }
-                if let Some((code, message)) = describe(&failure, had_text) {
+                if let Some((code, message)) =
+                    chat.text.with_value(|t| describe(t, &failure, had_text))
+                {
                     dispatch_error(&code, &message);
                     chat.problem.set(Some(Problem {
                         code,

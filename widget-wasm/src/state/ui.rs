@@ -7,7 +7,9 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::Chat;
+use crate::api::InfoError;
 use crate::browser::speech_recognition::{Heard, Recognizer};
+use crate::i18n::{T, is_rtl};
 use crate::settings::Settings;
 
 /// UI state shared by the components. `Copy`: every field is an arena-allocated signal.
@@ -25,6 +27,8 @@ pub struct UiState {
     pub mic: RwSignal<Mic>,
     /// Phone-sized screen: the open panel covers the page and is modal.
     pub narrow: RwSignal<bool>,
+    /// The interface language is written right to left: the panel mirrors.
+    pub rtl: RwSignal<bool>,
     /// What was in the message box when listening started: dictation is added after it.
     typed: StoredValue<String>,
     recognizer: StoredValue<Option<Rc<Recognizer>>, LocalStorage>,
@@ -46,14 +50,10 @@ pub enum Mic {
 
 impl Mic {
     /// Why the button is disabled, in words a visitor can act on.
-    pub fn explanation(self) -> Option<&'static str> {
+    pub fn explanation(self) -> Option<T> {
         match self {
-            Mic::Unsupported => {
-                Some("Voice input isn't supported in this browser. Please type your message.")
-            }
-            Mic::Denied => Some(
-                "Microphone access is blocked. Allow it in your browser's site settings and press the microphone again, or type your message.",
-            ),
+            Mic::Unsupported => Some(T::MicUnsupported),
+            Mic::Denied => Some(T::MicBlocked),
             _ => None,
         }
     }
@@ -80,6 +80,7 @@ impl UiState {
         } else {
             Mic::Unsupported
         };
+        let rtl = is_rtl(&first_guess(&settings));
         Self {
             settings: StoredValue::new(settings),
             open: RwSignal::new(open),
@@ -91,6 +92,9 @@ impl UiState {
             chat,
             mic: RwSignal::new(mic),
             narrow: RwSignal::new(false),
+            // A first guess from the tag and the page, so the launcher does not jump sides
+            // when the proxy confirms the language.
+            rtl: RwSignal::new(rtl),
             typed: StoredValue::new(String::new()),
             recognizer: StoredValue::new_local(None),
             conversation: RwSignal::new(super::persist::load_pref("conversation")),
@@ -98,17 +102,28 @@ impl UiState {
         }
     }
 
-    /// The recognition language: `data-stt-lang`, else the client's `stt_language`, else the
-    /// page's `<html lang>`.
+    /// The recognition language: `data-stt-lang`, else the client's `stt_language` (the
+    /// site's, or the interface language's), else the page's `<html lang>`.
     fn stt_lang(&self) -> String {
         self.settings
             .with_value(|s| s.stt_lang.clone())
             .or_else(|| self.chat.stt_language.get_value())
-            .or_else(|| {
-                let lang = document().document_element()?.get_attribute("lang")?;
-                (!lang.trim().is_empty()).then_some(lang)
-            })
+            .or_else(page_lang)
             .unwrap_or_else(|| "en-US".into())
+    }
+
+    /// Whether the launcher sits on the left: `data-position`, else the side a reader of the
+    /// interface language starts from (left for right-to-left scripts). The one place that
+    /// decides it.
+    pub fn launcher_left(&self) -> bool {
+        self.settings
+            .with_value(|s| s.position_left)
+            .unwrap_or_else(|| self.rtl.get())
+    }
+
+    /// The `dir` attribute of the app and the panel: one closure type for both.
+    pub fn dir(self) -> impl Fn() -> &'static str + Copy + 'static {
+        move || if self.rtl.get() { "rtl" } else { "ltr" }
     }
 
     /// The microphone button: starts listening (silencing any reply: barge-in) or stops.
@@ -151,9 +166,7 @@ impl UiState {
             self.notice.set(None);
             self.listening_started();
         } else {
-            self.notice.set(Some(
-                "Voice input could not start. Please try again.".into(),
-            ));
+            self.notice.set(Some(self.chat.t(T::MicFailed)));
         }
     }
 
@@ -193,23 +206,14 @@ impl UiState {
                 let (mic, note) = match e.as_str() {
                     // Said by the line under the message box.
                     "not-allowed" | "service-not-allowed" => (Mic::Denied, None),
-                    "no-speech" => (
-                        Mic::Ready,
-                        Some("I didn't hear anything. Press the microphone and speak, or type."),
-                    ),
-                    "audio-capture" => (
-                        Mic::Ready,
-                        Some("No microphone was found. Connect one, or type your message."),
-                    ),
-                    "network" => (
-                        Mic::Ready,
-                        Some("Voice input needs a network connection. Please type your message."),
-                    ),
+                    "no-speech" => (Mic::Ready, Some(T::NoSpeech)),
+                    "audio-capture" => (Mic::Ready, Some(T::NoMic)),
+                    "network" => (Mic::Ready, Some(T::MicNetwork)),
                     _ => (Mic::Ready, None),
                 };
                 self.mic.set(mic);
                 if let Some(n) = note {
-                    self.notice.set(Some(n.into()));
+                    self.notice.set(Some(self.chat.t(n)));
                 }
             }
             Heard::End => {
@@ -227,11 +231,28 @@ impl UiState {
             .settings
             .with_value(|s| (s.proxy_url.clone(), s.client_id.clone()));
         let kept = super::persist::load_session(&client_id);
+        let lang = self
+            .settings
+            .with_value(|s| s.lang.clone())
+            .unwrap_or_default();
+        let prefer = page_lang()
+            .into_iter()
+            .chain(crate::browser::page::languages())
+            .collect::<Vec<_>>()
+            .join(",");
         leptos::task::spawn_local(async move {
-            match crate::api::client_info(&proxy_url, &client_id, kept.as_deref()).await {
+            match crate::api::client_info(&proxy_url, &client_id, kept.as_deref(), &lang, &prefer)
+                .await
+            {
                 Ok(info) => ui.apply(info),
-                Err(text) => {
-                    crate::browser::log::error(&format!("[widget] {text}"));
+                Err(e) => {
+                    let text = match e {
+                        InfoError::Said(m) => m,
+                        InfoError::Unreachable => ui.chat.t(T::Unreachable),
+                        InfoError::Status(n) => ui.chat.fill(T::StatusError, "{n}", &n.to_string()),
+                        InfoError::Malformed => ui.chat.t(T::Malformed),
+                    };
+                    crate::browser::log::error(&("[widget] ".to_owned() + &text));
                     ui.notice.set(Some(text));
                 }
             }
@@ -240,6 +261,15 @@ impl UiState {
 
     fn apply(&self, info: crate::api::ClientInfo) {
         let chat = self.chat;
+        if let Some(lang) = info.language {
+            chat.text.set_value(info.strings);
+            self.rtl.set(is_rtl(&lang));
+            // The browser voice speaks it too, unless the tag says `data-tts-lang`.
+            if let Some(tag) = info.stt_language.as_deref() {
+                chat.voice.follow_language(tag);
+            }
+            chat.lang.set(lang);
+        }
         chat.set_session_token(info.session_token);
         chat.stt_language.set_value(info.stt_language);
         chat.server_voice.set_value(info.server_voice);
@@ -284,4 +314,16 @@ impl UiState {
             self.chat.send(text);
         }
     }
+}
+
+/// The page's `<html lang>`, when it has one.
+fn page_lang() -> Option<String> {
+    let lang = document().document_element()?.get_attribute("lang")?;
+    (!lang.trim().is_empty()).then_some(lang)
+}
+
+/// The language the interface will likely be in, before the proxy says: `data-lang`, else the
+/// page's (the site's configured language is only known to the proxy).
+fn first_guess(settings: &Settings) -> String {
+    settings.lang.clone().or_else(page_lang).unwrap_or_default()
 }

@@ -1,94 +1,66 @@
 //! What a visitor reads when a turn fails: plain words, with when to retry; and the words of
-//! the image controls (kept here, together, for translation). Pure.
+//! the image controls that take a number. Pure.
 
 use protocol::codes;
 
 use crate::api::chat::Failure;
+use crate::i18n::{T, word};
 
-/// The problem shown for a failure, or `None` when nothing needs saying (Stop).
-pub fn describe(failure: &Failure, had_text: bool) -> Option<(String, String)> {
+/// The problem shown for a failure, or `None` when nothing needs saying (Stop); in the words
+/// of `text` (the proxy's list for the interface language, see [`crate::i18n::word`]).
+pub fn describe(text: &[String], failure: &Failure, had_text: bool) -> Option<(String, String)> {
+    let w = |key: T| word(text, key).to_owned();
     let (code, message) = match failure {
         Failure::Aborted => return None,
-        Failure::Network => (
-            "network".into(),
-            "The chat service can't be reached. Check your connection and try again.".into(),
-        ),
+        Failure::Network => ("network".into(), w(T::Offline)),
         Failure::Refused {
             status,
             code,
             message,
             retry_after_secs,
         } => {
-            let text = match (*status, code.as_str()) {
+            let n = status.to_string();
+            let message = match (*status, code.as_str()) {
                 (429, _) | (_, codes::RATE_LIMITED) => match retry_after_secs {
-                    Some(s) if *s > 0 => format!(
-                        "Too many messages right now. Please try again in {}.",
-                        seconds(*s)
-                    ),
-                    _ => "Too many messages right now. Please wait a moment and try again.".into(),
+                    Some(s) if *s > 0 => w(T::RateWait).replace("{time}", &seconds(text, *s)),
+                    _ => w(T::RateLimited),
                 },
-                (_, codes::BUDGET_EXHAUSTED) => {
-                    "This chat has reached its limit for now. Please try again later.".into()
-                }
-                (s, _) if s >= 500 => format!(
-                    "The chat service is having trouble (error {s}). Please try again in a moment."
-                ),
-                (s, _) => message
+                (_, codes::BUDGET_EXHAUSTED) => w(T::Budget),
+                (s, _) if s >= 500 => w(T::ServerError).replace("{n}", &n),
+                // The proxy's own message is English: shown only where the interface is.
+                (_, _) => message
                     .clone()
-                    .unwrap_or_else(|| format!("The message could not be sent (error {s}).")),
+                    .filter(|_| text.is_empty())
+                    .unwrap_or_else(|| w(T::SendError).replace("{n}", &n)),
             };
-            (
-                if code.is_empty() {
-                    status.to_string()
-                } else {
-                    code.clone()
-                },
-                text,
-            )
+            (if code.is_empty() { n } else { code.clone() }, message)
         }
         Failure::Broken { code, .. } => (
             code.clone(),
-            if had_text {
-                "The reply was cut off. You can retry.".into()
-            } else {
-                "Something went wrong while answering. Please try again.".into()
-            },
+            w(if had_text { T::CutOff } else { T::Failed }),
         ),
     };
     Some((code, message))
 }
 
-/// The attach button's name (and tooltip).
-pub const ATTACH_IMAGE: &str = "Attach image";
-/// The name of the list of attached images in the composer.
-pub const ATTACHED_IMAGES: &str = "Attached images";
-/// Said while a picked image is being decoded and scaled.
-pub const PREPARING_IMAGE: &str = "Preparing the image…";
-pub const NOT_AN_IMAGE: &str = "Only PNG, JPEG, WebP or GIF images can be attached.";
-pub const UNREADABLE_IMAGE: &str = "This image could not be read. Please try another one.";
-pub const IMAGE_TOO_LARGE: &str = "This image is too large to send, even made smaller.";
-/// Shown over the panel while a file is dragged over it.
-pub const DROP_IMAGE: &str = "Drop an image to attach it";
-/// The name of a thumbnail in the transcript.
-pub const SENT_IMAGE: &str = "Image you sent";
-/// An image whose thumbnail was not kept (older messages in a long conversation).
-pub const IMAGE_NOT_KEPT: &str = "Image (not kept)";
-
-pub fn too_many_images(max: usize) -> String {
+/// "You can attach one image" / "up to {n} images".
+pub fn too_many_images(text: &[String], max: usize) -> String {
     match max {
-        1 => "You can attach one image to a message.".into(),
-        n => format!("You can attach up to {n} images to a message."),
+        1 => word(text, T::OneImage).to_owned(),
+        n => word(text, T::ImagesMax).replace("{n}", &n.to_string()),
     }
 }
 
 /// The name of the `i`-th of `n` thumbnails in the composer.
-pub fn attached_image(i: usize, n: usize) -> String {
-    format!("Attached image {i} of {n}")
+pub fn attached_image(text: &[String], i: usize, n: usize) -> String {
+    word(text, T::AttachedN)
+        .replace("{i}", &i.to_string())
+        .replace("{n}", &n.to_string())
 }
 
 /// The name of the button that removes the `i`-th attached image.
-pub fn remove_image(i: usize) -> String {
-    format!("Remove image {i}")
+pub fn remove_image(text: &[String], i: usize) -> String {
+    word(text, T::RemoveN).replace("{i}", &i.to_string())
 }
 
 /// `4100` as "4,100".
@@ -104,11 +76,11 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-fn seconds(s: u64) -> String {
+fn seconds(text: &[String], s: u64) -> String {
     match s {
-        1 => "1 second".into(),
-        s if s < 90 => format!("{s} seconds"),
-        s => format!("{} minutes", s.div_ceil(60)),
+        1 => word(text, T::Second).to_owned(),
+        s if s < 90 => word(text, T::Seconds).replace("{n}", &s.to_string()),
+        s => word(text, T::Minutes).replace("{n}", &s.div_ceil(60).to_string()),
     }
 }
 
@@ -125,7 +97,7 @@ mod tests {
             retry_after_secs: Some(12),
         };
         assert_eq!(
-            describe(&f, false).unwrap().1,
+            describe(&[], &f, false).unwrap().1,
             "Too many messages right now. Please try again in 12 seconds."
         );
         let f = Failure::Refused {
@@ -134,7 +106,7 @@ mod tests {
             message: None,
             retry_after_secs: Some(600),
         };
-        assert!(describe(&f, false).unwrap().1.contains("10 minutes"));
+        assert!(describe(&[], &f, false).unwrap().1.contains("10 minutes"));
     }
 
     #[test]
@@ -145,7 +117,7 @@ mod tests {
             message: Some("x".into()),
             retry_after_secs: None,
         };
-        let (code, text) = describe(&f, false).unwrap();
+        let (code, text) = describe(&[], &f, false).unwrap();
         assert_eq!(code, "upstream_unavailable");
         assert!(text.contains("error 503"), "{text}");
     }
@@ -158,7 +130,42 @@ mod tests {
     }
 
     #[test]
+    fn failures_are_told_in_the_interface_language() {
+        let mut fr = vec![String::new(); crate::i18n::EN.len()];
+        fr[T::RateWait as usize] = "Réessayez dans {time}.".into();
+        fr[T::Seconds as usize] = "{n} secondes".into();
+        fr[T::SendError as usize] = "Non envoyé (erreur {n}).".into();
+        let f = Failure::Refused {
+            status: 429,
+            code: "rate_limited".into(),
+            message: None,
+            retry_after_secs: Some(12),
+        };
+        assert_eq!(
+            describe(&fr, &f, false).unwrap().1,
+            "Réessayez dans 12 secondes."
+        );
+        // The proxy's English message gives way to the translated sentence.
+        let f = Failure::Refused {
+            status: 400,
+            code: "invalid_request".into(),
+            message: Some("the message is empty".into()),
+            retry_after_secs: None,
+        };
+        assert_eq!(
+            describe(&fr, &f, false).unwrap().1,
+            "Non envoyé (erreur 400)."
+        );
+        assert_eq!(describe(&[], &f, false).unwrap().1, "the message is empty");
+        assert_eq!(
+            too_many_images(&[], 3),
+            "You can attach up to 3 images to a message."
+        );
+        assert_eq!(attached_image(&[], 2, 3), "Attached image 2 of 3");
+    }
+
+    #[test]
     fn stopping_is_not_a_problem() {
-        assert_eq!(describe(&Failure::Aborted, true), None);
+        assert_eq!(describe(&[], &Failure::Aborted, true), None);
     }
 }

@@ -105,6 +105,12 @@ impl Voice {
         }
     }
 
+    /// The interface language is known: the browser voice prefers it (see
+    /// [`TtsOptions::follow`]).
+    pub fn follow_language(&self, tag: &str) {
+        self.rc().borrow_mut().opts.follow(tag);
+    }
+
     fn rc(&self) -> Rc<RefCell<Inner>> {
         self.inner.get_value()
     }
