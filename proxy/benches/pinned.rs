@@ -116,7 +116,10 @@ impl Side {
     ) -> anyhow::Result<Self> {
         let host = authority(url)?;
         let body = body.to_string();
-        let mut req = format!("POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\ncontent-type: application/json\r\n", body.len());
+        let mut req = format!(
+            "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\ncontent-type: application/json\r\n",
+            body.len()
+        );
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -149,7 +152,11 @@ impl Side {
 
     fn proxied(a: &Args, name: &str, url: &str, stream: bool) -> anyhow::Result<Self> {
         let body = json!({ "client_id": a.client, "message": SHORT });
-        let path = if stream { "/api/chat/stream" } else { "/api/chat" };
+        let path = if stream {
+            "/api/chat/stream"
+        } else {
+            "/api/chat"
+        };
         Self::new(
             name,
             url,
@@ -187,7 +194,9 @@ impl Side {
                 String::from_utf8_lossy(&self.buf)
             );
             let body = &self.buf[body_at..];
-            if first_frame.is_none() && find(&body[scanned.min(body.len())..], self.delta_marker).is_some() {
+            if first_frame.is_none()
+                && find(&body[scanned.min(body.len())..], self.delta_marker).is_some()
+            {
                 first_frame = Some(now);
             }
             // Where the next scan starts: a marker may straddle two reads.
@@ -213,7 +222,10 @@ impl Side {
 fn reset_fake(fake: &str) -> anyhow::Result<()> {
     let host = authority(fake)?;
     let mut c = TcpStream::connect(host)?;
-    write!(c, "POST /_control/reset HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")?;
+    write!(
+        c,
+        "POST /_control/reset HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    )?;
     let mut answer = String::new();
     c.read_to_string(&mut answer)?;
     ensure!(answer.starts_with("HTTP/1.1 2"), "fake reset: {answer}");
@@ -269,7 +281,8 @@ fn stage(sides: &[Side], samples: Vec<Vec<f64>>) -> Value {
     let direct = &sums[0];
     let mut targets = serde_json::Map::new();
     for (side, s) in sides.iter().zip(&sums).skip(1) {
-        let added = |k: &str| s[k].as_f64().unwrap_or(f64::NAN) - direct[k].as_f64().unwrap_or(f64::NAN);
+        let added =
+            |k: &str| s[k].as_f64().unwrap_or(f64::NAN) - direct[k].as_f64().unwrap_or(f64::NAN);
         targets.insert(side.name.clone(), json!({
             "us": s,
             "added_us": { "p50": added("p50"), "p90": added("p90"), "p99": added("p99"), "mean": added("mean") },
@@ -287,7 +300,11 @@ fn main() -> anyhow::Result<()> {
             for _ in 0..a.requests {
                 side.round_trip()?;
             }
-            println!("{name}: {} turns in {:.2} s", a.requests, t.elapsed().as_secs_f64());
+            println!(
+                "{name}: {} turns in {:.2} s",
+                a.requests,
+                t.elapsed().as_secs_f64()
+            );
         }
         return Ok(());
     }
@@ -305,7 +322,11 @@ fn main() -> anyhow::Result<()> {
         };
         let samples = run(&mut sides, a.requests, pick)?;
         let s = stage(&sides, samples);
-        println!("{key}: direct p50 {:.0} p99 {:.0} us", s["direct_us"]["p50"].as_f64().unwrap_or(0.0), s["direct_us"]["p99"].as_f64().unwrap_or(0.0));
+        println!(
+            "{key}: direct p50 {:.0} p99 {:.0} us",
+            s["direct_us"]["p50"].as_f64().unwrap_or(0.0),
+            s["direct_us"]["p99"].as_f64().unwrap_or(0.0)
+        );
         for (name, t) in s["targets"].as_object().into_iter().flatten() {
             println!(
                 "  {name}: p50 {:.0} p99 {:.0} us; added p50 {:.0} p99 {:.0} us",
