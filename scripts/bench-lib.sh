@@ -59,8 +59,10 @@ origin="http://bench.local"
 write_config() {
 cat >"$out/proxy.toml" <<TOML
 # Limits high enough never to refuse the bench's own load (the in-memory limiter still runs
-# on every turn): 2,000 req/s for 20 s from one IP, and 1,000 streams open at once.
+# on every turn): 2,000 req/s for 20 s from one IP, and 1,000 streams open at once, all from
+# 127.0.0.1 (the default 64 connections per address would refuse the rest).
 max_concurrent_streams = 4096
+max_connections_per_ip = 4096
 
 # The bench client: speech off, so /api/chat is text only, as in the direct request.
 [[clients]]

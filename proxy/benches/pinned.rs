@@ -20,6 +20,11 @@
 //! ```
 //! `--only-proxy` sends proxied turns only (no direct requests, no JSON), for instruction
 //! counting under callgrind (`scripts/bench-instructions`).
+//!
+//! The floor: `pinned --relay 127.0.0.1:0 --upstream FAKE_ADDR` is a do-nothing relay (two
+//! threads per connection copying bytes each way), run on the proxy's core; `--via NAME=URL`
+//! sends the direct request through it. Its added latency is what the extra hop to another
+//! core and back costs on this machine before a gateway does any work at all.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -43,6 +48,8 @@ struct Args {
     out: Option<String>,
     requests: usize,
     only_proxy: bool,
+    /// Direct requests sent through a relay (`--via NAME=URL`).
+    vias: Vec<(String, String)>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -55,6 +62,7 @@ fn parse_args() -> anyhow::Result<Args> {
         out: None,
         requests: 5000,
         only_proxy: false,
+        vias: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -68,9 +76,14 @@ fn parse_args() -> anyhow::Result<Args> {
         let v = it.next().with_context(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--fake" => a.fake = v,
-            "--target" => {
-                let (name, url) = v.split_once('=').context("--target NAME=URL")?;
-                a.targets.push((name.to_owned(), url.to_owned()));
+            "--target" | "--via" => {
+                let (name, url) = v.split_once('=').context("--target/--via NAME=URL")?;
+                let list = if flag == "--via" {
+                    &mut a.vias
+                } else {
+                    &mut a.targets
+                };
+                list.push((name.to_owned(), url.to_owned()));
             }
             "--key" => a.key = v,
             "--origin" => a.origin = v,
@@ -136,13 +149,14 @@ impl Side {
         })
     }
 
-    fn direct(a: &Args, stream: bool) -> anyhow::Result<Self> {
+    /// The request the proxy sends upstream, sent to `url` (the fake, or a relay to it).
+    fn direct(a: &Args, name: &str, url: &str, stream: bool) -> anyhow::Result<Self> {
         let body = json!({ "model": MODEL, "input": SHORT, "instructions": INSTRUCTIONS,
             "store": true, "stream": stream });
         let auth = format!("Bearer {}", a.key);
         Self::new(
-            "direct",
-            &a.fake,
+            name,
+            url,
             "/v1/responses",
             &[("authorization", &auth)],
             &body,
@@ -291,7 +305,44 @@ fn stage(sides: &[Side], samples: Vec<Vec<f64>>) -> Value {
     json!({ "direct_us": direct, "targets": targets })
 }
 
+/// The do-nothing relay: accepts on `listen`, and for each connection opens one to `upstream`
+/// and copies bytes both ways, a blocking thread per direction. Never returns.
+fn relay(listen: &str, upstream: &str) -> anyhow::Result<()> {
+    let listener = std::net::TcpListener::bind(listen)?;
+    println!("listening on http://{}", listener.local_addr()?);
+    std::io::stdout().flush()?;
+    for visitor in listener.incoming() {
+        let visitor = visitor?;
+        let up = TcpStream::connect(upstream)?;
+        for s in [&visitor, &up] {
+            s.set_nodelay(true)?;
+        }
+        for (mut from, mut to) in [
+            (visitor.try_clone()?, up.try_clone()?),
+            (up, visitor),
+        ] {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                while let Ok(n @ 1..) = from.read(&mut buf) {
+                    if to.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = to.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
+    let argv: Vec<String> = std::env::args().collect();
+    if let [_, flag, listen, up_flag, upstream, ..] = argv.as_slice()
+        && flag == "--relay"
+        && up_flag == "--upstream"
+    {
+        return relay(listen, upstream);
+    }
     let a = parse_args()?;
     if a.only_proxy {
         for (name, url) in &a.targets {
@@ -311,9 +362,12 @@ fn main() -> anyhow::Result<()> {
     let mut result = serde_json::Map::new();
     for stream in [false, true] {
         reset_fake(&a.fake)?;
-        let mut sides = vec![Side::direct(&a, stream)?];
+        let mut sides = vec![Side::direct(&a, "direct", &a.fake, stream)?];
         for (name, url) in &a.targets {
             sides.push(Side::proxied(&a, name, url, stream)?);
+        }
+        for (name, url) in &a.vias {
+            sides.push(Side::direct(&a, name, url, stream)?);
         }
         let (key, pick): (&str, fn((Option<f64>, f64)) -> f64) = if stream {
             ("first_frame", |(first, _)| first.unwrap_or(f64::NAN))

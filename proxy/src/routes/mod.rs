@@ -36,9 +36,16 @@ pub use assets::{Bundle, WidgetAssets};
 pub use health::metrics_router;
 pub use openapi::document as openapi_document;
 
-/// What every handler can reach. Cheap to clone.
+/// What every handler can reach: one `Arc`, so cheap to clone. axum clones the state for
+/// every handler call, `State` extractor and stateful middleware, four or five times a
+/// request; cloning the fields themselves cost a dozen atomic increments and the `String`
+/// copies inside the upstream and voice clients each time (perf: `AppState::clone` and
+/// `String::clone` among the proxy's top symbols).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The state behind [`AppState`]; its fields are reached through `Deref`.
+pub struct Shared {
     pub config: Arc<Config>,
     pub clients: Arc<HashMap<String, Arc<ClientConfig>>>,
     pub assets: Arc<Option<WidgetAssets>>,
@@ -47,6 +54,14 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// The global cap on upstream calls in flight (chat streams and JSON turns).
     pub upstream_slots: Arc<Semaphore>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -63,7 +78,7 @@ impl AppState {
             .iter()
             .map(|c| (c.id.clone(), Arc::new(c.clone())))
             .collect();
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             chat: ChatService::new(&config)?,
             voice: VoiceService::new(&config)?,
             limits: Arc::new(Limits::new(&config)?),
@@ -71,7 +86,7 @@ impl AppState {
             clients: Arc::new(clients),
             assets: Arc::new(assets),
             config,
-        })
+        })))
     }
 
     pub fn client(&self, id: &str) -> Result<Arc<ClientConfig>, AppError> {

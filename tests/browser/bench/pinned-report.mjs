@@ -35,16 +35,19 @@ export function pinnedSection(dir) {
   p(`**Method.** \`scripts/bench-pinned\` (${meta.date ?? ''}, load average ${meta.loadavg ?? '?'} at the start): the release proxy on core 0 alone (\`taskset -c 0\`), the release fake x.ai and the load generator (\`proxy/benches/pinned.rs\`) on core 1. ` +
     'One request at a time on one keep-alive connection per side, a minimal blocking HTTP/1.1 client (prepared request bytes; reads to the `content-length` or the last chunk), ' +
     `${r.warmup} warm-up rounds then ${r.requests_each} measured requests per side, sides taking turns request by request (direct, then each proxy binary). ` +
-    'Added = proxy − direct at the same percentile, as the harness defines it. Streamed: the same 8-word reply from `/api/chat/stream` (`/v1/responses` with `stream: true` direct), timed to the arrival of the first delta event\'s bytes. µs.', '');
-  const names = Object.keys(r.sequential.targets);
+    'Added = proxy − direct at the same percentile, as the harness defines it. The do-nothing relay (`pinned --relay`: two threads per connection copying bytes, on the proxy\'s core) carries the direct request: its added figure is the floor of this method on this machine, what moving each request to another core and back costs before any gateway work. Streamed: the same 8-word reply from `/api/chat/stream` (`/v1/responses` with `stream: true` direct), timed to the arrival of the first delta event\'s bytes. µs.', '');
+  const all = Object.keys(r.sequential.targets);
+  // `relay` is the do-nothing relay on the proxy's core (the floor); the rest are proxies.
+  const names = all.filter((n) => n !== 'relay');
+  const label = (n) => (n === 'relay' ? 'do-nothing relay (the floor)' : `proxy (${n})`);
   const rows = [];
-  for (const [key, label] of [['sequential', 'one at a time, whole reply'], ['first_frame', 'streamed, first delta frame']]) {
+  for (const [key, what] of [['sequential', 'one at a time, whole reply'], ['first_frame', 'streamed, first delta frame']]) {
     const s = r[key];
-    rows.push([label, 'direct to fake', ...['p50', 'p90', 'p99', 'mean'].map((k) => f(s.direct_us[k], 0))]);
-    for (const n of names) {
+    rows.push([what, 'direct to fake', ...['p50', 'p90', 'p99', 'mean'].map((k) => f(s.direct_us[k], 0))]);
+    for (const n of all) {
       const t = s.targets[n];
-      rows.push([label, `proxy (${n})`, ...['p50', 'p90', 'p99', 'mean'].map((k) => f(t.us[k], 0))]);
-      rows.push([label, `**added (${n})**`, ...['p50', 'p90', 'p99', 'mean'].map((k) => `**${f(t.added_us[k], 0)}**`)]);
+      rows.push([what, label(n), ...['p50', 'p90', 'p99', 'mean'].map((k) => f(t.us[k], 0))]);
+      rows.push([what, `**added (${n})**`, ...['p50', 'p90', 'p99', 'mean'].map((k) => `**${f(t.added_us[k], 0)}**`)]);
     }
   }
   table(['', '', 'p50', 'p90', 'p99', 'mean'], rows);
