@@ -215,18 +215,17 @@ impl Side {
             }
             // Where the next scan starts: a marker may straddle two reads.
             scanned = body.len().saturating_sub(self.delta_marker.len());
-            if let Some(len) = header(&head, "content-length") {
-                if body.len() >= len.parse::<usize>()? {
-                    return Ok((None, now));
-                }
+            let complete = if let Some(len) = header(&head, "content-length") {
+                body.len() >= len.parse::<usize>()?
             } else if head.contains("transfer-encoding: chunked") {
-                if body.ends_with(b"\r\n0\r\n\r\n") || body == b"0\r\n\r\n" {
-                    let stream = head.contains("text/event-stream");
-                    ensure!(!stream || first_frame.is_some(), "{}: no delta", self.name);
-                    return Ok((first_frame, now));
-                }
+                body.ends_with(b"\r\n0\r\n\r\n") || body == b"0\r\n\r\n"
             } else {
                 bail!("{}: a response without length or chunks", self.name);
+            };
+            if complete {
+                let stream = head.contains("text/event-stream");
+                ensure!(!stream || first_frame.is_some(), "{}: no delta", self.name);
+                return Ok((first_frame, now));
             }
         }
     }
@@ -317,10 +316,7 @@ fn relay(listen: &str, upstream: &str) -> anyhow::Result<()> {
         for s in [&visitor, &up] {
             s.set_nodelay(true)?;
         }
-        for (mut from, mut to) in [
-            (visitor.try_clone()?, up.try_clone()?),
-            (up, visitor),
-        ] {
+        for (mut from, mut to) in [(visitor.try_clone()?, up.try_clone()?), (up, visitor)] {
             std::thread::spawn(move || {
                 let mut buf = [0u8; 16 * 1024];
                 while let Ok(n @ 1..) = from.read(&mut buf) {

@@ -230,7 +230,9 @@ impl UpstreamClient {
     ) -> Result<T, UpstreamError> {
         let url = self.url(path);
         let resp = self
-            .send(what, true, |http| request(http, Method::POST, &url).json(body))
+            .send(what, true, |http| {
+                request(http, Method::POST, &url).json(body)
+            })
             .await?;
         self.read_json(resp).await
     }
@@ -419,6 +421,40 @@ mod tests {
             p.delay(0, Some(Duration::from_secs(2))),
             Duration::from_secs(2)
         );
+    }
+
+    fn client(base: &str) -> UpstreamClient {
+        let raw: crate::config::RawConfig = toml::from_str(
+            r#"
+            [[clients]]
+            id = "t"
+            allowed_origins = ["http://127.0.0.1:8080"]
+            model = "grok-4-1-fast-non-reasoning"
+            instructions = "Be brief."
+            voice = "Eve"
+            "#,
+        )
+        .unwrap();
+        let env = crate::config::EnvOverrides {
+            api_key: Some("xai-test".into()),
+            ..Default::default()
+        };
+        let config = Config::from_raw(raw, &env, std::path::Path::new(".")).unwrap();
+        let base = Url::parse(base).unwrap();
+        UpstreamClient::new(&config, "x.ai", base, ApiKey::new("xai-test"), Auth::Bearer).unwrap()
+    }
+
+    #[test]
+    fn parsed_endpoints_are_the_string_ones_and_kept_only_up_to_the_cap() {
+        let c = client("http://127.0.0.1:9/v1");
+        let url = c.url("responses").unwrap();
+        assert_eq!(url.as_str(), c.endpoint("responses"));
+        assert_eq!(c.url("responses").unwrap(), url, "the cached copy");
+        for i in 0..2 * MAX_CACHED_URLS {
+            let path = format!("chat/deferred-completion/{i}");
+            assert_eq!(c.url(&path).unwrap().as_str(), c.endpoint(&path));
+        }
+        assert_eq!(c.urls.read().unwrap().len(), MAX_CACHED_URLS);
     }
 
     #[test]
