@@ -51,6 +51,11 @@ export function pinnedSection(dir) {
     }
   }
   table(['', '', 'p50', 'p90', 'p99', 'mean'], rows);
+  const cpu = read(dir, 'pinned-cpu.json');
+  if (cpu) {
+    p(`**CPU per turn** (each proxy process's \`/proc/PID/schedstat\` time, kernel and user, over the ${2 * (r.warmup + r.requests_each)} turns it served; both stages): ` +
+      Object.entries(cpu).map(([n, ns]) => `${n} ${f(ns / 1000, 1)} µs`).join(', ') + '.', '');
+  }
   const cur = names.includes('current') ? 'current' : names[names.length - 1];
   const seq = r.sequential.targets[cur].added_us;
   const ff = r.first_frame.targets[cur].added_us;
