@@ -13,9 +13,11 @@ use proxy::telemetry::{self, LogFormat};
 use proxy::{init, keycheck, modelcheck};
 use tracing::{info, warn};
 
-/// mimalloc instead of glibc's malloc: a turn allocates and frees a few hundred small blocks
-/// (headers, JSON values, log fields), and mimalloc's thread-local free lists serve them in
-/// fewer instructions than glibc's bins and arenas (callgrind, docs/benchmarks.md §7).
+/// mimalloc instead of glibc's malloc, only with `--features mimalloc`: a turn allocates and
+/// frees about a thousand small blocks, and mimalloc's thread-local free lists serve them in
+/// fewer instructions (callgrind, docs/benchmarks.md §7), but it holds on to far more memory
+/// (RSS 18.6 against 10.6 MiB idle, 92.5 against 63.8 MiB with 1,000 streams open), so the
+/// default stays glibc's.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -97,7 +99,8 @@ enum RuntimeKind {
 /// the multi-thread scheduler has one worker anyway, and pays for being able to have more:
 /// atomic task states, a shared injection queue and a wake-up of the parked worker (a futex)
 /// whenever a task is woken from outside it. The current-thread scheduler does the same work
-/// without those; the one-at-a-time bench measured the difference (docs/benchmarks.md §7).
+/// without those (count it with `PROXY_RUNTIME=current-thread scripts/bench-instructions`,
+/// docs/benchmarks.md §7).
 fn runtime(kind: RuntimeKind) -> std::io::Result<tokio::runtime::Runtime> {
     let one_cpu = std::thread::available_parallelism().is_ok_and(|n| n.get() == 1);
     let current = match kind {
