@@ -39,6 +39,9 @@ const INSTRUCTIONS: &str = "Be brief.";
 const SHORT: &str = "[[reply: Hello! How can I help you today?]]";
 const WARMUP: usize = 300;
 
+/// Takes the figure a round trip is judged by from (first frame, last byte).
+type Pick = fn((Option<f64>, f64)) -> f64;
+
 struct Args {
     fake: String,
     targets: Vec<(String, String)>,
@@ -269,11 +272,7 @@ fn summary(mut v: Vec<f64>) -> Value {
 
 /// Round-robin over `sides` (direct first): `n` measured requests each after the warm-up.
 /// `pick` takes the figure a round trip is judged by (last byte, or first frame).
-fn run(
-    sides: &mut [Side],
-    n: usize,
-    pick: fn((Option<f64>, f64)) -> f64,
-) -> anyhow::Result<Vec<Vec<f64>>> {
+fn run(sides: &mut [Side], n: usize, pick: Pick) -> anyhow::Result<Vec<Vec<f64>>> {
     let mut out = vec![Vec::with_capacity(n); sides.len()];
     for i in 0..WARMUP + n {
         // Rotate who goes first so no side always follows the same one.
@@ -365,7 +364,7 @@ fn main() -> anyhow::Result<()> {
         for (name, url) in &a.vias {
             sides.push(Side::direct(&a, name, url, stream)?);
         }
-        let (key, pick): (&str, fn((Option<f64>, f64)) -> f64) = if stream {
+        let (key, pick): (&str, Pick) = if stream {
             ("first_frame", |(first, _)| first.unwrap_or(f64::NAN))
         } else {
             ("sequential", |(_, last)| last)
