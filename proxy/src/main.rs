@@ -13,6 +13,15 @@ use proxy::telemetry::{self, LogFormat};
 use proxy::{init, keycheck, modelcheck};
 use tracing::{info, warn};
 
+/// mimalloc instead of glibc's malloc, only with `--features mimalloc`: a turn allocates and
+/// frees about a thousand small blocks, and mimalloc's thread-local free lists serve them in
+/// fewer instructions (callgrind, docs/benchmarks.md §7), but it holds on to far more memory
+/// (RSS 18.6 against 10.6 MiB idle, 92.5 against 63.8 MiB with 1,000 streams open), so the
+/// default stays glibc's.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Every environment variable the proxy reads, for `--help`.
 const ENVIRONMENT: &str = "\
 Environment (keys come from here only, never from the file):
@@ -29,6 +38,7 @@ Environment (keys come from here only, never from the file):
   PROXY_WIDGET_DIR       the built widget bundle (overrides widget_dir)
   PROXY_SITE_DIR         a static site to serve (overrides site_dir)
   PROXY_LOG_FORMAT       text | json (--log-format)
+  PROXY_RUNTIME          auto | current-thread | multi-thread (--runtime)
   RUST_LOG               log filter, e.g. info or proxy=debug";
 
 #[derive(Parser)]
@@ -56,6 +66,16 @@ struct Cli {
         default_value = "text"
     )]
     log_format: LogFormat,
+    /// The async runtime: one thread for everything (current-thread), a worker per CPU
+    /// (multi-thread), or auto: current-thread when the process may run on one CPU only.
+    #[arg(
+        long,
+        global = true,
+        env = "PROXY_RUNTIME",
+        value_enum,
+        default_value = "auto"
+    )]
+    runtime: RuntimeKind,
     /// Address to listen on (serve); port 0 picks a free port.
     #[arg(
         long,
@@ -66,6 +86,37 @@ struct Cli {
     listen: SocketAddr,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RuntimeKind {
+    Auto,
+    CurrentThread,
+    MultiThread,
+}
+
+/// Builds the runtime `kind` asks for. On one CPU (a one-core container, or `taskset -c 0`)
+/// the multi-thread scheduler has one worker anyway, and pays for being able to have more:
+/// atomic task states, a shared injection queue and a wake-up of the parked worker (a futex)
+/// whenever a task is woken from outside it. The current-thread scheduler does the same work
+/// without those (count it with `PROXY_RUNTIME=current-thread scripts/bench-instructions`,
+/// docs/benchmarks.md §7).
+fn runtime(kind: RuntimeKind) -> std::io::Result<tokio::runtime::Runtime> {
+    let one_cpu = std::thread::available_parallelism().is_ok_and(|n| n.get() == 1);
+    let current = match kind {
+        RuntimeKind::Auto => one_cpu,
+        RuntimeKind::CurrentThread => true,
+        RuntimeKind::MultiThread => false,
+    };
+    if current {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    }
 }
 
 #[derive(Subcommand)]
@@ -108,10 +159,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(cli.runtime) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

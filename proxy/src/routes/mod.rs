@@ -36,9 +36,17 @@ pub use assets::{Bundle, WidgetAssets};
 pub use health::metrics_router;
 pub use openapi::document as openapi_document;
 
-/// What every handler can reach. Cheap to clone.
+/// What every handler can reach: one `Arc`, so a clone is one atomic increment. axum clones
+/// the state with every route service it clones, its handler calls, `State` extractors and
+/// stateful middleware: 77 times in one `/api/chat` turn (callgrind). Cloning the fields
+/// themselves cost a dozen atomic increments and the `String`s inside the upstream and voice
+/// clients each time, and dropping them as much again: 17 % of a turn's instructions
+/// (docs/benchmarks.md §7).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The state behind [`AppState`]; its fields are reached through `Deref`.
+pub struct Shared {
     pub config: Arc<Config>,
     pub clients: Arc<HashMap<String, Arc<ClientConfig>>>,
     pub assets: Arc<Option<WidgetAssets>>,
@@ -47,6 +55,14 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// The global cap on upstream calls in flight (chat streams and JSON turns).
     pub upstream_slots: Arc<Semaphore>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -63,7 +79,7 @@ impl AppState {
             .iter()
             .map(|c| (c.id.clone(), Arc::new(c.clone())))
             .collect();
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             chat: ChatService::new(&config)?,
             voice: VoiceService::new(&config)?,
             limits: Arc::new(Limits::new(&config)?),
@@ -71,7 +87,7 @@ impl AppState {
             clients: Arc::new(clients),
             assets: Arc::new(assets),
             config,
-        })
+        })))
     }
 
     pub fn client(&self, id: &str) -> Result<Arc<ClientConfig>, AppError> {

@@ -4,9 +4,12 @@
 //! timed-out call that may have been billed), answers capped in size, and errors that carry no
 //! URL or upstream text. Every upstream string bound for a log goes through [`Redactor`].
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
+use reqwest::Method;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use tracing::{info, warn};
@@ -70,7 +73,13 @@ pub struct UpstreamClient {
     retry: RetryPolicy,
     upstream_timeout: Duration,
     max_reply_bytes: usize,
+    /// Endpoint URLs already parsed, by path (see [`UpstreamClient::url`]).
+    urls: Arc<RwLock<HashMap<String, Url>>>,
 }
+
+/// Paths whose parsed URL is kept: the fixed endpoints the providers call, with room to spare.
+/// Paths with ids in them (deferred completions) would grow the map; past this, parse each time.
+const MAX_CACHED_URLS: usize = 32;
 
 impl UpstreamClient {
     /// A client for one provider's `base_url`, with its key and auth header; timeouts, retries
@@ -98,12 +107,32 @@ impl UpstreamClient {
             retry: RetryPolicy::from_config(config),
             upstream_timeout: config.upstream_timeout,
             max_reply_bytes: config.max_reply_bytes,
+            urls: Arc::default(),
         })
     }
 
     /// `base_url` + `/path`, e.g. `endpoint("api-key")`.
     pub fn endpoint(&self, path: &str) -> String {
         format!("{}/{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+
+    /// [`UpstreamClient::endpoint`] parsed, once per path and then cloned. Parsing (the host
+    /// goes through IDNA) cost about 19,000 instructions, 5 % of a whole proxied turn
+    /// (callgrind, docs/benchmarks.md §7), every time reqwest was handed the URL as a string.
+    /// `Err` holds the string when it does not parse, so reqwest reports it as before.
+    fn url(&self, path: &str) -> Result<Url, String> {
+        let cached = self.urls.read().ok().and_then(|m| m.get(path).cloned());
+        if let Some(url) = cached {
+            return Ok(url);
+        }
+        let raw = self.endpoint(path);
+        let url = Url::parse(&raw).map_err(|_| raw)?;
+        if let Ok(mut m) = self.urls.write()
+            && m.len() < MAX_CACHED_URLS
+        {
+            m.insert(path.to_owned(), url.clone());
+        }
+        Ok(url)
     }
 
     pub fn key(&self) -> &ApiKey {
@@ -199,9 +228,11 @@ impl UpstreamClient {
         path: &str,
         body: &impl serde::Serialize,
     ) -> Result<T, UpstreamError> {
-        let url = self.endpoint(path);
+        let url = self.url(path);
         let resp = self
-            .send(what, true, |http| http.post(&url).json(body))
+            .send(what, true, |http| {
+                request(http, Method::POST, &url).json(body)
+            })
             .await?;
         self.read_json(resp).await
     }
@@ -214,9 +245,9 @@ impl UpstreamClient {
         path: &str,
         body: &impl serde::Serialize,
     ) -> Result<reqwest::Response, UpstreamError> {
-        let url = self.endpoint(path);
+        let url = self.url(path);
         self.send(what, false, |http| {
-            http.post(&url)
+            request(http, Method::POST, &url)
                 .header("accept", "text/event-stream")
                 .json(body)
         })
@@ -228,8 +259,10 @@ impl UpstreamClient {
         what: &'static str,
         path: &str,
     ) -> Result<T, UpstreamError> {
-        let url = self.endpoint(path);
-        let resp = self.send(what, true, |http| http.get(&url)).await?;
+        let url = self.url(path);
+        let resp = self
+            .send(what, true, |http| request(http, Method::GET, &url))
+            .await?;
         self.read_json(resp).await
     }
 
@@ -276,6 +309,19 @@ impl UpstreamClient {
             warn!(error = %self.redact(&e.to_string()), "the upstream sent JSON the proxy cannot read");
             UpstreamError::Malformed
         })
+    }
+}
+
+/// A request to a URL from [`UpstreamClient::url`]: the parsed one, or the string that did
+/// not parse (reqwest then fails the request with its builder error, as it always did).
+fn request(
+    http: &reqwest::Client,
+    method: Method,
+    url: &Result<Url, String>,
+) -> reqwest::RequestBuilder {
+    match url {
+        Ok(u) => http.request(method, u.clone()),
+        Err(raw) => http.request(method, raw.as_str()),
     }
 }
 
@@ -375,6 +421,40 @@ mod tests {
             p.delay(0, Some(Duration::from_secs(2))),
             Duration::from_secs(2)
         );
+    }
+
+    fn client(base: &str) -> UpstreamClient {
+        let raw: crate::config::RawConfig = toml::from_str(
+            r#"
+            [[clients]]
+            id = "t"
+            allowed_origins = ["http://127.0.0.1:8080"]
+            model = "grok-4-1-fast-non-reasoning"
+            instructions = "Be brief."
+            voice = "Eve"
+            "#,
+        )
+        .unwrap();
+        let env = crate::config::EnvOverrides {
+            api_key: Some("xai-test".into()),
+            ..Default::default()
+        };
+        let config = Config::from_raw(raw, &env, std::path::Path::new(".")).unwrap();
+        let base = Url::parse(base).unwrap();
+        UpstreamClient::new(&config, "x.ai", base, ApiKey::new("xai-test"), Auth::Bearer).unwrap()
+    }
+
+    #[test]
+    fn parsed_endpoints_are_the_string_ones_and_kept_only_up_to_the_cap() {
+        let c = client("http://127.0.0.1:9/v1");
+        let url = c.url("responses").unwrap();
+        assert_eq!(url.as_str(), c.endpoint("responses"));
+        assert_eq!(c.url("responses").unwrap(), url, "the cached copy");
+        for i in 0..2 * MAX_CACHED_URLS {
+            let path = format!("chat/deferred-completion/{i}");
+            assert_eq!(c.url(&path).unwrap().as_str(), c.endpoint(&path));
+        }
+        assert_eq!(c.urls.read().unwrap().len(), MAX_CACHED_URLS);
     }
 
     #[test]

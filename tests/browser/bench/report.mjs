@@ -7,6 +7,7 @@ import { execSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { ROOT } from '../harness.mjs';
+import { pinnedSection } from './pinned-report.mjs';
 
 const [dir, out] = process.argv.slice(2);
 if (!dir || !out) throw new Error('usage: report.mjs RESULTS_DIR OUT.md');
@@ -216,6 +217,12 @@ sec(() => {
     `${a.id} of speech (${kb(a.bytes)} KiB)`, a.ns > 1e6 ? `${f(a.ns / 1e6, 2)} ms` : `${f(a.ns / 1e3, 1)} µs`,
     f(a.bytes / a.ns * 1e3, 0), `${f((a.bytes / 48000) / (a.ns / 1e9), 0)}×`,
   ]));
+});
+
+sec(() => {
+  const { lines, targets: rows } = pinnedSection(dir);
+  p(...lines);
+  for (const [what, value, limit, unit, d] of rows) target(what, value, limit, unit, d);
 });
 
 for (const s of sections) s();
