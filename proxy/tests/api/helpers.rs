@@ -54,6 +54,23 @@ pub fn retry_after(resp: &reqwest::Response) -> u64 {
         .unwrap_or_else(|_| panic!("Retry-After: {value:?}"))
 }
 
+/// The proxy's environment for the OpenAI and Anthropic tests: the x.ai canary, the given
+/// provider keys (each test file has its own canaries) and the fake providers' base URLs.
+pub fn provider_env(
+    others: &fake_providers::FakeProviders,
+    openai_key: &str,
+    anthropic_key: &str,
+) -> EnvOverrides {
+    EnvOverrides {
+        api_key: Some(CANARY_KEY.into()),
+        openai_api_key: Some(openai_key.into()),
+        openai_base_url: Some(others.openai_base_url()),
+        anthropic_api_key: Some(anthropic_key.into()),
+        anthropic_base_url: Some(others.anthropic_base_url()),
+        ..Default::default()
+    }
+}
+
 /// A recognisable key that must never show up in any response, event or log line.
 pub const CANARY_KEY: &str = "xai-CANARY-7e1f0c3b9a5d4e2f8b6a";
 

@@ -147,14 +147,7 @@ fn assert_no_keys(what: &str, text: &str) {
 }
 
 fn env(others: &FakeProviders) -> EnvOverrides {
-    EnvOverrides {
-        api_key: Some(CANARY_KEY.into()),
-        openai_api_key: Some(OPENAI_CANARY.into()),
-        openai_base_url: Some(others.openai_base_url()),
-        anthropic_api_key: Some(ANTHROPIC_CANARY.into()),
-        anthropic_base_url: Some(others.anthropic_base_url()),
-        ..Default::default()
-    }
+    crate::helpers::provider_env(others, OPENAI_CANARY, ANTHROPIC_CANARY)
 }
 
 async fn others() -> FakeProviders {

@@ -25,16 +25,8 @@ fn provider_clients() -> String {
     client_block("gpt", &gpt) + &client_block("claude", &claude)
 }
 
-/// The proxy's environment: the x.ai canary, and both providers' canaries and fake base URLs.
 fn provider_env(others: &FakeProviders) -> EnvOverrides {
-    EnvOverrides {
-        api_key: Some(CANARY_KEY.into()),
-        openai_api_key: Some(OPENAI_CANARY.into()),
-        openai_base_url: Some(others.openai_base_url()),
-        anthropic_api_key: Some(ANTHROPIC_CANARY.into()),
-        anthropic_base_url: Some(others.anthropic_base_url()),
-        ..Default::default()
-    }
+    crate::helpers::provider_env(others, OPENAI_CANARY, ANTHROPIC_CANARY)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
